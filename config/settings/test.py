@@ -1,0 +1,18 @@
+"""Settings for the test suite: the base settings with fixed secrets and fast hashing."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import DATABASES, VAR_DIR
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+GITHUB_WEBHOOK_SECRET = "gh-test-secret"
+CRASHLYTICS_RELAY_SECRET = "relay-test-secret"
+ZENDESK_WEBHOOK_SECRET = "zd-test-secret"
+PAGERDUTY_WEBHOOK_SECRETS = ["pd-test-secret"]
+JIRA_WEBHOOK_SECRET = "jira-test-secret"
+
+MEDIA_ROOT = VAR_DIR / "test-media"
+
+# A file, not memory, so that a Celery worker started by a test sees the same data.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-incident-desk.sqlite3")}

@@ -1,0 +1,217 @@
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import lifecycle
+from incidents.actors import Actor
+from incidents.audit import acting_as
+from incidents.choices import Severity, Status, TimelineKind
+from incidents.models import Incident, IncidentKeyCounter, Service
+from incidents.services.timeline import timeline_record
+from incidents.tasks import enqueue_on_commit, notify_incident_opened_task
+
+logger = logging.getLogger(__name__)
+
+ROLE_FIELDS = {"commander": "incident commander", "security_lead": "security lead"}
+EDITABLE_FIELDS = {"title", "summary", "category", "private", *ROLE_FIELDS}
+
+
+def _format_key(year: int, number: int) -> str:
+    return f"INC-{year}-{number:04d}"
+
+
+def incident_create(
+    *,
+    actor: Actor,
+    title: str,
+    category: str,
+    severity: str,
+    summary: str = "",
+    services: Iterable[Service] = (),
+    private: bool = False,
+    commander: AbstractBaseUser | None = None,
+    security_lead: AbstractBaseUser | None = None,
+    detected_at: datetime | None = None,
+) -> Incident:
+    """Open an incident with the next key of its detection year."""
+    incident = Incident(
+        title=title,
+        summary=summary,
+        category=category,
+        severity=severity,
+        private=private,
+        commander=commander,
+        security_lead=security_lead,
+        detected_at=detected_at or timezone.now(),
+    )
+    incident.full_clean(exclude=["key"])
+
+    with transaction.atomic(), acting_as(actor):
+        year = incident.detected_at.year
+        incident.key = _format_key(year, IncidentKeyCounter.next_number(year))
+        incident.save()
+        incident.affected_services.set(services)
+        timeline_record(
+            incident=incident,
+            actor=actor,
+            kind=TimelineKind.CREATED,
+            text=f"{incident.key} opened as {incident.severity} {incident.category}: {title}",
+            data={"severity": severity, "category": category},
+            at=incident.detected_at,
+        )
+        enqueue_on_commit(notify_incident_opened_task, incident.pk, actor.to_task_argument())
+
+    logger.info("Opened incident %s (%s %s)", incident.key, severity, category)
+    return incident
+
+
+def incident_update(
+    *,
+    incident: Incident,
+    actor: Actor,
+    services: Iterable[Service] | None = None,
+    **fields,
+) -> Incident:
+    """Edit an incident's details and roles. Status and severity have their own services."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        name = sorted(unknown)[0]
+        raise ValidationError({name: f"{name} cannot be edited here."})
+
+    with transaction.atomic(), acting_as(actor):
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        changed = [name for name, value in fields.items() if getattr(incident, name) != value]
+        old_roles = {name: getattr(incident, name) for name in ROLE_FIELDS}
+        for name in changed:
+            setattr(incident, name, fields[name])
+        incident.full_clean()
+
+        old_services = set(incident.affected_services.all())
+        services_changed = services is not None and set(services) != old_services
+        if not changed and not services_changed:
+            return incident
+
+        incident.save()
+        if services_changed:
+            incident.affected_services.set(services)
+            changed.append("affected_services")
+
+        for name in changed:
+            if name in ROLE_FIELDS:
+                _record_role_change(incident, actor, name, old_roles[name], getattr(incident, name))
+        details = [name for name in changed if name not in ROLE_FIELDS]
+        if details:
+            timeline_record(
+                incident=incident,
+                actor=actor,
+                kind=TimelineKind.UPDATED,
+                text="Edited " + ", ".join(name.replace("_", " ") for name in details),
+                data={"fields": details},
+            )
+    return incident
+
+
+def _record_role_change(incident, actor, field, old, new) -> None:
+    role = ROLE_FIELDS[field]
+    if new is None:
+        text = f"{old.get_username()} is no longer {role}"
+    elif old is None:
+        text = f"{new.get_username()} assigned as {role}"
+    else:
+        text = f"{role.capitalize()} handed over from {old.get_username()} to {new.get_username()}"
+    timeline_record(
+        incident=incident,
+        actor=actor,
+        kind=TimelineKind.ROLE,
+        text=text,
+        data={"role": field, "from": old.pk if old else None, "to": new.pk if new else None},
+    )
+
+
+def _stamp_lifecycle_times(incident: Incident, target: str, at: datetime) -> None:
+    if target != Status.DETECTED and incident.acknowledged_at is None:
+        incident.acknowledged_at = at
+    if target in (Status.MONITORING, Status.RESOLVED) and incident.mitigated_at is None:
+        incident.mitigated_at = at
+    if target == Status.RESOLVED:
+        incident.resolved_at = at
+    if target == Status.CLOSED:
+        incident.closed_at = at
+    if target == Status.MITIGATING and incident.status == Status.RESOLVED:
+        # Reopened: the next resolution is the one that counts for MTTR.
+        incident.resolved_at = None
+        incident.mitigated_at = None
+
+
+def incident_transition(
+    *,
+    incident: Incident,
+    actor: Actor,
+    to_status: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Incident:
+    """Move an incident to another status, if the lifecycle allows it."""
+    at = at or timezone.now()
+    with transaction.atomic(), acting_as(actor):
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        from_status = incident.status
+        lifecycle.check_transition(from_status, to_status)
+
+        _stamp_lifecycle_times(incident, to_status, at)
+        incident.status = to_status
+        incident.save()
+
+        text = f"Status changed from {from_status} to {to_status}"
+        if note:
+            text = f"{text}: {note}"
+        timeline_record(
+            incident=incident,
+            actor=actor,
+            kind=TimelineKind.STATUS,
+            text=text,
+            data={"from": from_status, "to": to_status},
+            at=at,
+        )
+
+    logger.info("Incident %s moved from %s to %s", incident.key, from_status, to_status)
+    return incident
+
+
+def incident_change_severity(
+    *, incident: Incident, actor: Actor, severity: str, reason: str
+) -> Incident:
+    """Set a new severity level; the reason goes on the timeline."""
+    if severity not in Severity.values:
+        raise ValidationError(
+            {"severity": f"Unknown severity {severity!r}: use one of {Severity.values}."}
+        )
+    if not reason or not reason.strip():
+        raise ValidationError({"reason": "A severity change needs a reason."})
+
+    with transaction.atomic(), acting_as(actor):
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        previous = incident.severity
+        if previous == severity:
+            raise ValidationError({"severity": f"{incident.key} is already {severity}."})
+        if not incident.is_open:
+            raise ValidationError(
+                {"severity": f"{incident.key} is {incident.status}: reopen it to change severity."}
+            )
+        incident.severity = severity
+        incident.save()
+        timeline_record(
+            incident=incident,
+            actor=actor,
+            kind=TimelineKind.SEVERITY,
+            text=f"Severity changed from {previous} to {severity}: {reason.strip()}",
+            data={"from": previous, "to": severity, "reason": reason.strip()},
+        )
+
+    logger.info("Incident %s severity %s -> %s", incident.key, previous, severity)
+    return incident
