@@ -16,3 +16,6 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 # A file, not memory, so that a Celery worker started by a test sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-incident-desk.sqlite3")}
+
+# Tasks run in-process in tests; the worker test switches this off to use the broker.
+CELERY_TASK_ALWAYS_EAGER = True
