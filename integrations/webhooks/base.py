@@ -8,7 +8,9 @@ share, in this order, and a receiver supplies only what is particular to its pro
 3. Refuse a body over ``settings.WEBHOOK_MAX_BODY_BYTES`` with 413: first by its
    Content-Length, before reading, then by the bytes actually read.
 4. ``receiver.verify()`` checks the signature over the raw body bytes, before anything
-   parses them. Only a verified body is parsed.
+   parses them. Only a verified body is parsed. (SNS is the one exception by design:
+   its signature sits inside the JSON envelope, so verify reads the envelope's fields,
+   and the alarm inside ``Message`` is parsed only once the signature holds.)
 5. ``receiver.handle()`` parses the body and returns either a ``Reply`` (a ping, an
    event this receiver ignores, a subscription handshake) or a list of
    ``incidents.services.AlertInput``. It runs inside one transaction together with
@@ -248,7 +250,10 @@ def _read_body(request: HttpRequest) -> bytes:
             raise WebhookError(
                 413, "Content-Length", f"The body is {length} bytes, over the {limit} limit."
             )
-    body = request.read(limit + 1)
+    if getattr(request, "_body", None) is not None:
+        body = request._body  # already read by something earlier in the stack
+    else:
+        body = request.read(limit + 1)
     if len(body) > limit:
         raise WebhookError(413, "body", f"The body is over the {limit} byte limit.")
     return body

@@ -63,7 +63,9 @@ class CloudWatchReceiver(Receiver):
             raise WebhookError(400, "Type", f"SNS message type {message_type!r} is not handled.")
         header = self.headers.get(MESSAGE_TYPE_HEADER, "")
         if not header:
-            raise WebhookError(400, MESSAGE_TYPE_HEADER, f"The {MESSAGE_TYPE_HEADER} is missing.")
+            raise WebhookError(
+                400, MESSAGE_TYPE_HEADER, f"The {MESSAGE_TYPE_HEADER} header is missing."
+            )
         if header != message_type:
             raise WebhookError(
                 400, MESSAGE_TYPE_HEADER, f"{MESSAGE_TYPE_HEADER} does not match the body Type."
@@ -79,7 +81,11 @@ class CloudWatchReceiver(Receiver):
         sent_at = parse_iso_datetime(envelope["Timestamp"], "Timestamp")
         now = timezone.now()
         if sent_at < now - _max_age() or sent_at > now + CLOCK_SKEW:
-            raise WebhookError(401, "Timestamp", "The SNS message Timestamp is stale.")
+            raise WebhookError(
+                401,
+                "Timestamp",
+                "The SNS message Timestamp is stale or in the future: refused as a replay.",
+            )
         sns.verify_message(envelope)
 
     def handle(self) -> Reply | list[AlertInput]:
@@ -119,7 +125,7 @@ class CloudWatchReceiver(Receiver):
             title=shorten(title),
             category=suggestion.category,
             severity=suggestion.severity,
-            payload={"sns": {k: v for k, v in envelope.items() if k != "Message"}, "alarm": alarm},
+            payload=envelope,
             summary="\n".join(line for line in summary_lines if line),
             occurred_at=occurred_at,
             service_slugs=suggestion.services,

@@ -105,6 +105,7 @@ class GitHubReceiver(Receiver):
             f"{tool} rule {rule_id} ({action}) in {repository}",
             f"at {where} on {instance.get('ref', payload.get('ref', ''))}".rstrip(),
             optional(instance, "message.text", ""),
+            f"Found by {instance['analysis_key']}" if instance.get("analysis_key") else "",
             optional(alert, "html_url", ""),
         ]
         return AlertInput(
