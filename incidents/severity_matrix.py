@@ -41,6 +41,7 @@ CLOUDWATCH_RULES: dict[tuple[str, str | None], Suggestion] = {
     ("Academy/Realtime", None): Suggestion(
         Category.AVAILABILITY, Severity.SEV2, ("communities-platform",)
     ),
+    ("AWS/SQS", None): Suggestion(Category.AVAILABILITY, Severity.SEV3, ("data-plane",)),
 }
 CLOUDWATCH_DEFAULT = Suggestion(Category.AVAILABILITY, Severity.SEV3)
 
@@ -50,7 +51,11 @@ CRASHLYTICS_RULES = {
     "crashlytics.regression": Severity.SEV3,
     "crashlytics.newAnrIssue": Severity.SEV3,
     "crashlytics.newNonfatalIssue": Severity.SEV4,
+    "crashlytics.stabilityDigest": Severity.SEV4,
 }
+# Crashlytics alerts that inform without opening an incident: the daily digest of
+# trending issues joins an open incident for an issue, if there is one.
+CRASHLYTICS_INFO_ONLY = {"crashlytics.stabilityDigest"}
 
 ZENDESK_PRIORITIES = {
     "urgent": Severity.SEV1,
@@ -87,6 +92,10 @@ def suggest_for_dependabot(advisory_severity: str | None) -> Suggestion:
 def suggest_for_crashlytics(alert_type: str) -> Suggestion:
     severity = CRASHLYTICS_RULES.get(alert_type, Severity.SEV3)
     return Suggestion(Category.AVAILABILITY, severity, ("mobile-apps",))
+
+
+def crashlytics_opens_incident(alert_type: str) -> bool:
+    return alert_type not in CRASHLYTICS_INFO_ONLY
 
 
 def suggest_for_zendesk(priority: str | None, tags: list[str]) -> Suggestion:

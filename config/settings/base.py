@@ -172,6 +172,8 @@ SNS_CERT_CACHE_DIR = env_str("SNS_CERT_CACHE_DIR")
 # SubscribeURL is fetched only when this is on; otherwise the confirmation is recorded.
 SNS_CONFIRM_SUBSCRIPTIONS = env_bool("SNS_CONFIRM_SUBSCRIPTIONS", default=False)
 SNS_HTTP_TIMEOUT_SECONDS = env_int("SNS_HTTP_TIMEOUT_SECONDS", 10)
+# SNS retries a delivery for up to an hour by default; older signed messages are refused.
+SNS_MAX_MESSAGE_AGE_SECONDS = env_int("SNS_MAX_MESSAGE_AGE_SECONDS", 3600)
 
 # Reports.
 REPORT_RETENTION_DAYS = env_int("REPORT_RETENTION_DAYS", 730)
