@@ -1,23 +1,19 @@
 import pytest
 
 from incidents.actors import Actor
-from incidents.choices import AlertSignal, AlertSource, Category, Severity, TimelineKind
+from incidents.choices import AlertSource, Category, TimelineKind
 from incidents.services import AlertInput, alert_ingest
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_alert_input
 
 pytestmark = pytest.mark.django_db
 
 
 def manual_input(external_id: str) -> AlertInput:
-    return AlertInput(
+    return make_alert_input(
         source=AlertSource.MANUAL,
         external_id=external_id,
-        dedup_key=external_id,
-        signal=AlertSignal.TRIGGER,
         title="Phishing mail sent from a staff account",
         category=Category.SECURITY,
-        severity=Severity.SEV2,
-        payload={"reported_in": "the security mailbox"},
     )
 
 

@@ -1,7 +1,8 @@
 import pytest
 
-from incidents.choices import AlertSignal, AlertSource, Category, Severity
-from incidents.services import AlertInput, alert_ingest
+from incidents.choices import AlertSignal, AlertSource, Severity
+from incidents.services import alert_ingest
+from tests.factories import make_alert_input
 
 pytestmark = pytest.mark.django_db
 
@@ -9,18 +10,16 @@ LIST_URL = "/api/v1/alerts/"
 
 
 def ingest(source: str, external_id: str, signal: str = AlertSignal.TRIGGER):
-    return alert_ingest(
-        AlertInput(
-            source=source,
-            external_id=external_id,
-            dedup_key=f"{source}-alarm",
-            signal=signal,
-            title=f"{source} alarm {external_id}",
-            category=Category.AVAILABILITY,
-            severity=Severity.SEV3,
-            payload={"id": external_id},
-        )
+    delivery = make_alert_input(
+        source=source,
+        external_id=external_id,
+        dedup_key=f"{source}-alarm",
+        signal=signal,
+        title=f"{source} alarm {external_id}",
+        severity=Severity.SEV3,
+        payload={"id": external_id},
     )
+    return alert_ingest(delivery)
 
 
 @pytest.fixture
