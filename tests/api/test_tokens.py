@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +49,34 @@ def test_session_login_works_for_staff():
     response = client.get("/api/v1/incidents/")
 
     assert response.status_code == 200
+
+
+def test_session_write_needs_csrf_token(staff_actor):
+    incident = make_incident(actor=staff_actor)
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(staff_actor.user)
+
+    response = client.post(
+        f"/api/v1/incidents/{incident.key}/timeline/", {"text": "hi"}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert not incident.timeline.filter(text="hi").exists()
+
+
+def test_token_write_needs_no_csrf_token(capsys, staff_actor):
+    incident = make_incident(actor=staff_actor)
+    call_command("create_api_token", staff_actor.user.get_username())
+    token = capsys.readouterr().out.strip()
+    client = APIClient(enforce_csrf_checks=True)
+
+    response = client.post(
+        f"/api/v1/incidents/{incident.key}/timeline/",
+        {"text": "From the SIEM"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+    assert response.status_code == 201
+    assert incident.timeline.get(text="From the SIEM").actor_user == staff_actor.user
