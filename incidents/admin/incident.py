@@ -137,6 +137,11 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
     def time_to_resolve(self, incident: Incident):
         return incident.time_to_resolve or "–"
 
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # An incident is a record: it is closed, never deleted, and its timeline
+        # rows protect it in the database too.
+        return False
+
     def revert_disabled(self, request, obj=None) -> bool:
         # Reverting would write an old row back without the services' checks and timeline.
         return True

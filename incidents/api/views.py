@@ -38,7 +38,8 @@ from incidents.services import (
 
 INCIDENT_KEY_PATTERN = r"INC-\d{4}-\d{4,}"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-EXTERNAL_ID_MAX_LENGTH = 200
+# Alert.external_id has max_length 200, and the "user-<id>:" prefix takes at most 25.
+IDEMPOTENCY_KEY_MAX_LENGTH = 150
 
 INCIDENT_KEY_PARAMETER = OpenApiParameter(
     "key",
@@ -240,8 +241,8 @@ class ManualReportView(GenericAPIView):
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 description=(
-                    "A client-chosen id, at most 200 characters. A repeat with the same "
-                    "key stores nothing new and returns the first report."
+                    "A client-chosen id, at most 150 characters. A repeat with the same "
+                    "key from the same user stores nothing new and returns the first report."
                 ),
             )
         ],
@@ -297,16 +298,21 @@ class ManualReportView(GenericAPIView):
 
     @staticmethod
     def _external_id(request: Request) -> str:
+        """Build the alert's external id from the requesting user's id and the client's key.
+
+        The user's id scopes each key to its client, so two tools that both send key
+        "1" file two reports. Without a key, every request is a new report.
+        """
         supplied = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
         if not supplied:
-            return str(uuid.uuid4())
-        if len(supplied) > EXTERNAL_ID_MAX_LENGTH:
+            supplied = str(uuid.uuid4())
+        elif len(supplied) > IDEMPOTENCY_KEY_MAX_LENGTH:
             raise ValidationError(
                 {
                     IDEMPOTENCY_HEADER: (
                         f"{IDEMPOTENCY_HEADER} {supplied[:20]!r}… is {len(supplied)} "
-                        f"characters long: use at most {EXTERNAL_ID_MAX_LENGTH}."
+                        f"characters long: use at most {IDEMPOTENCY_KEY_MAX_LENGTH}."
                     )
                 }
             )
-        return supplied
+        return f"user-{request.user.pk}:{supplied}"

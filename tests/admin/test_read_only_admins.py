@@ -87,3 +87,16 @@ def test_service_admin_adds_service(admin_client, admin_user):
     assert response.status_code == 302
     service = Service.objects.get(slug="payments")
     assert service.history.get().history_user == admin_user
+
+
+def test_incident_and_service_cannot_be_deleted(admin_client, admin_actor):
+    incident = make_incident(actor=admin_actor)
+    service = Service.objects.get(slug="apis")
+
+    incident_page = admin_client.get(f"/admin/incidents/incident/{incident.pk}/delete/")
+    service_page = admin_client.get(f"/admin/incidents/service/{service.pk}/delete/")
+    changelist = admin_client.get("/admin/incidents/incident/")
+
+    assert incident_page.status_code == 403
+    assert service_page.status_code == 403
+    assert "delete_selected" not in dict(changelist.context["action_form"].fields["action"].choices)

@@ -44,7 +44,7 @@ def test_report_records_reporter_in_history(member_client, member_user):
     assert entry.actor_user == member_user
 
 
-def test_repeated_idempotency_key_stores_nothing(member_client):
+def test_repeated_idempotency_key_stores_nothing(member_client, member_user):
     headers = {"HTTP_IDEMPOTENCY_KEY": "moderator-report-17"}
     first = member_client.post(URL, REPORT, format="json", **headers)
 
@@ -57,7 +57,19 @@ def test_repeated_idempotency_key_stores_nothing(member_client):
     assert second.json()["incident"] == first.json()["incident"]
     assert Alert.objects.count() == 1
     assert Incident.objects.count() == 1
-    assert Alert.objects.get().external_id == "moderator-report-17"
+    assert Alert.objects.get().external_id == f"user-{member_user.pk}:moderator-report-17"
+
+
+def test_same_key_from_two_users_is_two_reports(member_client, staff_client):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "1"}
+
+    first = member_client.post(URL, REPORT, format="json", **headers)
+    second = staff_client.post(URL, REPORT, format="json", **headers)
+
+    assert first.status_code == 201
+    assert second.status_code == 201
+    assert second.json()["alert"]["id"] != first.json()["alert"]["id"]
+    assert Alert.objects.count() == 2
 
 
 def test_reports_without_key_are_separate(member_client):
@@ -81,11 +93,12 @@ def test_same_reference_joins_open_incident(member_client):
 
 
 def test_overlong_idempotency_key_is_rejected(member_client):
-    response = member_client.post(URL, REPORT, format="json", HTTP_IDEMPOTENCY_KEY="k" * 201)
+    response = member_client.post(URL, REPORT, format="json", HTTP_IDEMPOTENCY_KEY="k" * 151)
 
     assert response.status_code == 400
     message = response.json()["Idempotency-Key"][0]
-    assert "201 characters" in message
+    assert "151 characters" in message
+    assert "at most 150" in message
     assert not Alert.objects.exists()
 
 

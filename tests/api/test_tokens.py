@@ -79,4 +79,7 @@ def test_token_write_needs_no_csrf_token(capsys, staff_actor):
     )
 
     assert response.status_code == 201
-    assert incident.timeline.get(text="From the SIEM").actor_user == staff_actor.user
+    entry = incident.timeline.get(text="From the SIEM")
+    assert entry.actor_user == staff_actor.user
+    # The history middleware sees no user on a token request, so the service sets it.
+    assert entry.history.get().history_user == staff_actor.user
