@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents import lifecycle
 from incidents.choices import Category, Severity
 from incidents.models import Action, Alert, Incident, Service, TimelineEntry
 
@@ -62,6 +63,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     time_to_resolve_seconds = serializers.SerializerMethodField(
         help_text="MTTR of this incident: detection to resolution, in seconds."
     )
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The statuses that POST .../transition/ accepts next."
+    )
 
     class Meta:
         model = Incident
@@ -72,6 +76,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "category",
             "severity",
             "status",
+            "allowed_transitions",
             "private",
             "affected_services",
             "commander",
@@ -91,6 +96,10 @@ class IncidentSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_time_to_acknowledge_seconds(self, incident: Incident) -> float | None:
         return _seconds(incident.time_to_acknowledge)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_allowed_transitions(self, incident: Incident) -> list[str]:
+        return list(lifecycle.allowed_targets(incident.status))
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_time_to_resolve_seconds(self, incident: Incident) -> float | None:

@@ -79,6 +79,7 @@ def test_open_incident_has_no_mttr(staff_client, staff_actor):
 
     assert body["time_to_acknowledge_seconds"] is None
     assert body["time_to_resolve_seconds"] is None
+    assert body["allowed_transitions"] == ["triaged", "mitigating", "resolved"]
 
 
 @pytest.mark.parametrize(
