@@ -1,5 +1,7 @@
 """The incident admin: the staff's main tool. Every save goes through the services."""
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -73,6 +75,13 @@ class ActionInline(admin.TabularInline):
     can_delete = False
 
 
+def _format_duration(duration: timedelta | None) -> str:
+    """Format as hours:minutes:seconds, such as 2:05:00, with days first when longer."""
+    if duration is None:
+        return "–"
+    return str(timedelta(seconds=round(duration.total_seconds())))
+
+
 def _transition_action(target: str, label: str):
     @admin.action(description=f"Move selected incidents to {label.lower()}")
     def transition(modeladmin, request, queryset):
@@ -130,12 +139,12 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
         return ("key", "status", "severity", *LIFECYCLE_FIELDS)
 
     @admin.display(description="Time to acknowledge (MTTA)")
-    def time_to_acknowledge(self, incident: Incident):
-        return incident.time_to_acknowledge or "–"
+    def time_to_acknowledge(self, incident: Incident) -> str:
+        return _format_duration(incident.time_to_acknowledge)
 
     @admin.display(description="Time to resolve (MTTR)")
-    def time_to_resolve(self, incident: Incident):
-        return incident.time_to_resolve or "–"
+    def time_to_resolve(self, incident: Incident) -> str:
+        return _format_duration(incident.time_to_resolve)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # An incident is a record: it is closed, never deleted, and its timeline

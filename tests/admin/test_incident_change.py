@@ -1,9 +1,16 @@
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.urls import NoReverseMatch, reverse
 
 from incidents.choices import ActionStatus, Category, Severity, Status, TimelineKind
 from incidents.models import Action, Incident
-from incidents.services import action_create, alert_ingest, timeline_add_note
+from incidents.services import (
+    action_create,
+    alert_ingest,
+    incident_transition,
+    timeline_add_note,
+)
 from tests.admin.conftest import change_form_data
 from tests.factories import UserFactory, make_alert_input, make_incident
 
@@ -238,3 +245,18 @@ def test_forms_of_unknown_incident_are_404(admin_client):
     response = admin_client.get("/admin/incidents/incident/987654/severity/")
 
     assert response.status_code == 404
+
+
+def test_change_page_rounds_mtta_to_seconds(admin_client, admin_actor):
+    detected = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
+    incident = make_incident(actor=admin_actor, detected_at=detected)
+    acknowledged = detected + timedelta(minutes=7, seconds=30, microseconds=250_000)
+    incident_transition(
+        incident=incident, actor=admin_actor, to_status=Status.TRIAGED, at=acknowledged
+    )
+
+    response = admin_client.get(change_url(incident))
+
+    html = response.content.decode()
+    assert "0:07:30" in html
+    assert "0:07:30.25" not in html
