@@ -115,6 +115,8 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
     autocomplete_fields = ("commander", "security_lead", "affected_services")
     inlines = (ActionInline, AlertInline, TimelineInline)
     actions = TRANSITION_ACTIONS
+    # Changes made by a webhook or task have no user, so the history names the integration.
+    history_list_display = ("status", "severity", "history_integration")
 
     def get_queryset(self, request):
         return incidents_visible_to(request.user)

@@ -178,6 +178,19 @@ def test_history_page_names_admin_user(admin_client, incident):
     assert response.context["revert_disabled"] is True
 
 
+def test_history_page_names_integration(admin_client):
+    incident = alert_ingest(make_alert_input(source="pagerduty")).incident
+
+    response = admin_client.get(change_url(incident, "history/"))
+
+    assert response.status_code == 200
+    records = response.context["page_obj"].object_list
+    assert {record.history_integration for record in records} == {"pagerduty"}
+    html = response.content.decode()
+    assert '<th scope="col">history_integration</th>' in html
+    assert "<td>pagerduty</td>" in html
+
+
 def test_transition_form_moves_status(admin_client, admin_user, incident):
     form_page = admin_client.get(change_url(incident, "transition/"))
     choices = [value for value, _ in form_page.context["form"].fields["status"].choices]
