@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import NoReverseMatch, reverse
 
 from incidents.choices import ActionStatus, Category, Severity, Status, TimelineKind
@@ -273,3 +274,19 @@ def test_change_page_rounds_mtta_to_seconds(admin_client, admin_actor):
     html = response.content.decode()
     assert "0:07:30" in html
     assert "0:07:30.25" not in html
+
+
+def test_view_only_staff_cannot_use_forms(client, admin_actor):
+    incident = make_incident(actor=admin_actor)
+    viewer = UserFactory(username="auditor")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_incident"))
+    client.force_login(viewer)
+
+    page = client.get(change_url(incident))
+    severity = client.post(change_url(incident, "severity/"), {"severity": "SEV0", "reason": "x"})
+
+    assert page.status_code == 200
+    assert change_url(incident, "severity/") not in page.content.decode()
+    assert severity.status_code == 403
+    incident.refresh_from_db()
+    assert incident.severity == Severity.SEV2
