@@ -12,8 +12,9 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.actors import Actor
-from incidents.admin.base import LargeTableAdmin, ReadOnlyAdminMixin
+from incidents.admin.base import LargeTableAdmin
 from incidents.admin.forms import NoteForm, SeverityForm, TransitionForm, add_service_errors
+from incidents.admin.inlines import ActionInline, AlertInline, TimelineInline
 from incidents.choices import ActionStatus, Status
 from incidents.models import Action, Alert, Incident, TimelineEntry
 from incidents.selectors import incidents_visible_to
@@ -38,41 +39,6 @@ LIFECYCLE_FIELDS = (
 )
 DETAIL_FIELDS = ("title", "summary", "category", "private", "affected_services")
 ROLE_FIELDS = ("commander", "security_lead")
-
-
-class TimelineInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = TimelineEntry
-    fields = ("occurred_at", "kind", "actor_label", "text")
-    readonly_fields = fields
-    extra = 0
-    verbose_name_plural = "Timeline"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor_user")
-
-    @admin.display(description="Actor")
-    def actor_label(self, entry: TimelineEntry) -> str:
-        return entry.actor_label
-
-
-class AlertInline(ReadOnlyAdminMixin, admin.TabularInline):
-    model = Alert
-    fields = ("received_at", "source", "signal", "title", "external_id")
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-
-
-class ActionInline(admin.TabularInline):
-    """Actions, edited in place and saved through action_create and action_update."""
-
-    model = Action
-    fields = ("title", "kind", "owner", "status", "due_at", "done_at")
-    readonly_fields = ("done_at",)
-    autocomplete_fields = ("owner",)
-    extra = 0
-    # Cancel an action with its status: no service deletes one.
-    can_delete = False
 
 
 def _format_duration(duration: timedelta | None) -> str:
