@@ -30,7 +30,7 @@ class AlertInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 class ActionInline(admin.TabularInline):
-    """Actions, edited in place and saved through action_create and action_update."""
+    """Actions, edited in place. IncidentAdmin.save_formset saves them through the services."""
 
     model = Action
     fields = ("title", "kind", "owner", "status", "due_at", "done_at")
