@@ -1,9 +1,13 @@
+import itertools
+
 import factory
 from django.contrib.auth import get_user_model
 
 from incidents.actors import Actor
-from incidents.choices import Category, Severity
-from incidents.services import incident_create
+from incidents.choices import AlertSignal, AlertSource, Category, Severity
+from incidents.services import AlertInput, incident_create
+
+_delivery_numbers = itertools.count(1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -27,3 +31,19 @@ def make_incident(*, actor: Actor | None = None, **overrides):
     }
     fields.update(overrides)
     return incident_create(actor=actor, **fields)
+
+
+def make_alert_input(**overrides) -> AlertInput:
+    """Build a parsed delivery for alert_ingest. Each call gets a new external id."""
+    fields = {
+        "source": AlertSource.PAGERDUTY,
+        "external_id": f"delivery-{next(_delivery_numbers)}",
+        "signal": AlertSignal.TRIGGER,
+        "title": "Database CPU above 95%",
+        "category": Category.AVAILABILITY,
+        "severity": Severity.SEV2,
+        "payload": {"summary": "Database CPU above 95%"},
+    }
+    fields.update(overrides)
+    fields.setdefault("dedup_key", fields["external_id"])
+    return AlertInput(**fields)

@@ -149,6 +149,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.IncidentCursorPagination",
     "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "incidents.api.exceptions.exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -160,6 +161,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across models get one schema name each.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.choices.Status",
+        "ActionStatusEnum": "incidents.choices.ActionStatus",
+        "ActionKindEnum": "incidents.choices.ActionKind",
+        "TimelineKindEnum": "incidents.choices.TimelineKind",
+        "CategoryEnum": "incidents.choices.Category",
+        "SeverityEnum": "incidents.choices.Severity",
+    },
 }
 
 # Webhook intake.

@@ -65,14 +65,17 @@ def _open_incident_for(source: str, dedup_key: str) -> Incident | None:
     )
 
 
-def alert_ingest(alert_input: AlertInput) -> IngestResult:
+def alert_ingest(alert_input: AlertInput, *, actor: Actor | None = None) -> IngestResult:
     """Store an alert once and attach it to its incident, opening one for a new trigger.
 
     A redelivery (same source and external id) writes nothing and returns the stored
     alert. A trigger for an alarm, rule or ticket that already has an open incident
     joins that incident. A recovery is recorded on the open incident's timeline.
+    The actor defaults to the source's integration; a person's manual report passes
+    the reporting user.
     """
-    actor = Actor.for_integration(alert_input.source)
+    if actor is None:
+        actor = Actor.for_integration(alert_input.source)
     with transaction.atomic(), acting_as(actor):
         _lock_dedup_key(alert_input.source, alert_input.dedup_key)
 
