@@ -120,6 +120,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # fontTools logs each step of subsetting every font of every PDF at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # Celery: with no broker configured, tasks run in-process when they are queued.
