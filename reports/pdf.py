@@ -21,10 +21,6 @@ ASSET_SCHEME = "report-asset"
 # Static files a report may load, by their staticfiles name.
 REPORT_ASSETS = frozenset({"reports/report.css"})
 
-# The font family the report stylesheet names. A machine without it renders the report
-# in a fallback font, or in boxes when it has no fonts at all: install fonts-dejavu-core.
-REPORT_FONT_FAMILY = "DejaVu Sans"
-
 
 class ReportAssetError(ValueError):
     """A document asked for a URL that the report renderer does not serve."""

@@ -22,6 +22,7 @@ from incidents.services import (
     timeline_record,
 )
 from reports import content
+from reports.fonts import REPORT_FONT_FAMILY
 from reports.services import report_render
 from tests.factories import UserFactory, make_incident
 from tests.reports.conftest import flat_text, pdf_pages, pdf_text
@@ -179,7 +180,7 @@ def test_footer_on_every_page(worked_incident):
         assert f"Page {number} of {len(pages)}" in page
 
 
-def test_report_embeds_dejavu_sans(staff_actor):
+def test_report_embeds_report_font(staff_actor):
     reader = PdfReader(io.BytesIO(_render(make_incident(actor=staff_actor))))
 
     fonts = set()
@@ -189,7 +190,9 @@ def test_report_embeds_dejavu_sans(staff_actor):
 
     assert fonts
     # Subset fonts are named with a random prefix, such as /ABCDEF+DejaVu-Sans-Bold.
-    assert all(re.search(r"\+DejaVu-?Sans(-Bold|-Oblique)?$", name) for name in fonts), fonts
+    base_name = re.escape(REPORT_FONT_FAMILY.replace(" ", "-"))
+    pattern = rf"\+{base_name}(-Bold|-Oblique)?$"
+    assert all(re.search(pattern, name) for name in fonts), fonts
 
 
 def test_long_timeline_renders_in_chunks(staff_actor):

@@ -11,6 +11,7 @@ from weasyprint.urls import URLFetcher
 
 from incidents.services import timeline_add_note
 from reports import pdf as report_pdf
+from reports.fonts import REPORT_FONT_FAMILY
 from reports.pdf import ReportAssetError, ReportURLFetcher, asset_url, html_to_pdf
 from reports.services import report_render
 from tests.factories import make_incident
@@ -135,7 +136,7 @@ def test_fetcher_serves_report_stylesheet():
     response = ReportURLFetcher().fetch(asset_url("reports/report.css"))
 
     assert response.content_type == "text/css"
-    assert b"DejaVu Sans" in response.read()
+    assert f'"{REPORT_FONT_FAMILY}"'.encode() in response.read()
 
 
 def test_asset_url_rejects_unknown_name():
