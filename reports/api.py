@@ -1,7 +1,7 @@
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
@@ -35,6 +35,14 @@ class IncidentReportPDFView(APIView):
             "Renders the incident's report, stores it as a report export with its "
             "SHA-256, adds a timeline entry and returns the PDF as an attachment."
         ),
+        parameters=[
+            OpenApiParameter(
+                "key",
+                str,
+                OpenApiParameter.PATH,
+                description="The incident key, such as INC-2026-0001.",
+            )
+        ],
         responses={
             (200, "application/pdf"): OpenApiResponse(
                 response=OpenApiTypes.BINARY, description="The report as a PDF file."

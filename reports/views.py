@@ -22,7 +22,12 @@ def pdf_attachment(export: ReportExport) -> FileResponse:
 @require_GET
 @staff_member_required
 def incident_pdf(request: HttpRequest, key: str) -> FileResponse:
-    """Export a new report of one incident and download it."""
+    """Export a new report of one incident and download it.
+
+    NOTE: a GET that writes, so that the admin can link to it. Each call renders and
+    stores a new export, and a page that embeds this URL can make a staff browser
+    create one.
+    """
     incident = get_object_or_404(incidents_visible_to(request.user), key=key)
     export = report_export(incident=incident, actor=Actor.for_user(request.user))
     return pdf_attachment(export)
