@@ -120,6 +120,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # fontTools and WeasyPrint log each step of rendering every PDF at INFO.
+    "loggers": {
+        "fontTools": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
 
 # Celery: with no broker configured, tasks run in-process when they are queued.
