@@ -8,7 +8,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # Secrets for the bundled sample deliveries; a deployment sets its own.
-DEMO_ENV := GITHUB_WEBHOOK_SECRET=demo-github-secret \
+DEMO_ENV := LOG_LEVEL=WARNING \
+	GITHUB_WEBHOOK_SECRET=demo-github-secret \
 	CRASHLYTICS_RELAY_SECRET=demo-relay-secret \
 	ZENDESK_WEBHOOK_SECRET=demo-zendesk-secret \
 	PAGERDUTY_WEBHOOK_SECRETS=demo-pagerduty-secret \
