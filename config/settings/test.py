@@ -16,3 +16,15 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 # A file, not memory, so that a Celery worker started by a test sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-incident-desk.sqlite3")}
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+COMMUNICATION_RECIPIENTS = {
+    "customers": ["status-subscribers@example.org"],
+    "executives": ["leadership@example.org"],
+    "regulators": ["privacy-office@example.org"],
+    "responders": [],
+}
+DRILL_REMINDER_RECIPIENTS = ["incident-managers@example.org"]
+BUSINESS_HOLIDAYS_COUNTRY = "GB"
+BUSINESS_HOLIDAYS_SUBDIVISION = "ENG"
+BUSINESS_EXTRA_HOLIDAYS: list[str] = []
