@@ -1,1 +1,3 @@
 """Admin registrations, one module per area."""
+
+from incidents.admin import response  # noqa: F401
