@@ -219,7 +219,7 @@ RESPONSE_INLINES = (ClockInline, TriageAssessmentInline, CommunicationInline, Re
 
 
 def runbook_actions() -> dict:
-    """One changelist action per loaded runbook: start it on the selected incidents."""
+    """Return one changelist action per loaded runbook: start it on the selected incidents."""
     actions = {}
     for runbook in Runbook.objects.all():
         name = f"start_runbook_{runbook.slug.replace('-', '_')}"

@@ -40,7 +40,7 @@ def _report_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 def page_name(model_admin, page: str) -> str:
-    """The URL name of a response page of this ModelAdmin, without the admin namespace."""
+    """Return the URL name of a response page of this ModelAdmin, without the admin namespace."""
     return f"{model_admin.opts.app_label}_{model_admin.opts.model_name}_{page}"
 
 
@@ -89,7 +89,7 @@ def _run_action(request: HttpRequest, incident: Incident) -> str:
 
 
 def document_view(model_admin, request: HttpRequest, object_id: str) -> HttpResponse:
-    """The incident document on one page, with the response forms beside it."""
+    """Render the incident document on one page, with the response forms beside it."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     incident = _incident(request, object_id)
@@ -164,7 +164,7 @@ def triage_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
 
 
 def metrics_view(model_admin, request: HttpRequest) -> HttpResponse:
-    """MTTA and MTTR per month and severity, and the SEV0 to SEV2 incidents over an hour."""
+    """Render MTTA and MTTR per month and severity, and the slow SEV0 to SEV2 incidents."""
     if not model_admin.has_view_permission(request):
         raise PermissionDenied
     report = response_metrics(incidents_visible_to(request.user))
@@ -178,7 +178,7 @@ def metrics_view(model_admin, request: HttpRequest) -> HttpResponse:
 
 
 def response_admin_urls(model_admin) -> list:
-    """URL patterns for the response pages, named admin:<app>_<model>_<page>."""
+    """Return URL patterns for the response pages, named admin:<app>_<model>_<page>."""
     site = model_admin.admin_site
 
     def wrap(view):

@@ -20,7 +20,7 @@ from incidents.models.followup import Audience
 
 
 def user_field(**kwargs) -> serializers.SlugRelatedField:
-    """A user given by username."""
+    """Return a field that takes and shows a user by username."""
     return serializers.SlugRelatedField(
         slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs
     )

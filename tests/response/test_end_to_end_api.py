@@ -75,8 +75,8 @@ def test_sev1_privacy_incident_journey_api(clock):
     engaged = client_for(lead).post(f"{base}/security-engagement/")
     assert engaged.status_code == 200, engaged.json()
 
-    # NOTE: plain status changes belong to the incidents API, so this test makes them
-    # through the service; resolution, with its override, is a route of this module.
+    # The incidents API owns plain status changes, so this test makes them through the
+    # service. Resolution, with its override, is a route of the response API.
     actor = Actor.for_user(commander)
     clock.move_to(at(journey.MITIGATING_AT))
     incident_transition(incident=incident, actor=actor, to_status=Status.MITIGATING)
