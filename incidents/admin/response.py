@@ -37,6 +37,7 @@ from incidents.admin.response_forms import TemplatePreviewForm
 from incidents.admin.response_views import document_url, page_url, response_admin_urls
 from incidents.choices import RetrospectiveStatus
 from incidents.communications import render_communication
+from incidents.metrics import incident_figures
 from incidents.models import (
     Clock,
     Communication,
@@ -44,6 +45,7 @@ from incidents.models import (
     CommunicationTemplate,
     Drill,
     IncidentResponse,
+    IncidentRunbook,
     RemediationTask,
     Retrospective,
     Runbook,
@@ -52,7 +54,7 @@ from incidents.models import (
     SeverityLevel,
     TriageAssessment,
 )
-from incidents.selectors import incidents_visible_to
+from incidents.selectors import incidents_visible_to, runbook_progress
 from incidents.services.communications import (
     communication_approve,
     communication_draft,
@@ -165,7 +167,14 @@ class ClockRiskFilter(admin.SimpleListFilter):
         return queryset.filter(pk__in=clocks.values("incident_id"))
 
 
-RESPONSE_LIST_DISPLAY = (clock_summary, clock_breached)
+@admin.display(description="MTTR over 60 min", boolean=True)
+def mttr_exceeded(incident):
+    if incident.is_drill or incident.time_to_resolve is None:
+        return None
+    return incident_figures(incident).mttr_exceeded
+
+
+RESPONSE_LIST_DISPLAY = (clock_summary, clock_breached, mttr_exceeded)
 RESPONSE_LIST_FILTERS = (ClockRiskFilter, "is_drill")
 RESPONSE_PREFETCH = Prefetch("clocks", queryset=Clock.objects.order_by("due_at"))
 
@@ -196,6 +205,19 @@ class ClockInline(ReadOnlyInline):
         return clock.get_state_display()
 
 
+class IncidentRunbookInline(ReadOnlyInline):
+    model = IncidentRunbook
+    fields = ["version", "started_at", "started_by", "progress"]
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = "runbook"
+
+    @admin.display(description="Progress")
+    def progress(self, use):
+        figures = runbook_progress(use)
+        return f"{figures['done']} of {figures['total']} steps done"
+
+
 class TriageAssessmentInline(ReadOnlyInline):
     model = TriageAssessment
     fields = ["decided_at", "decided_by", "suggested_severity", "severity", "reason"]
@@ -215,7 +237,13 @@ class RemediationTaskInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-RESPONSE_INLINES = (ClockInline, TriageAssessmentInline, CommunicationInline, RemediationTaskInline)
+RESPONSE_INLINES = (
+    ClockInline,
+    TriageAssessmentInline,
+    IncidentRunbookInline,
+    CommunicationInline,
+    RemediationTaskInline,
+)
 
 
 def runbook_actions() -> dict:
@@ -451,6 +479,7 @@ class CommunicationAdmin(IncidentScopedAdmin):
 
 @admin.register(Retrospective)
 class RetrospectiveAdmin(ServiceManyToManyMixin, IncidentScopedAdmin):
+    show_full_result_count = False
     list_display = ["incident", "status", "due_date", "held_at", "published_at"]
     list_filter = ["status"]
     readonly_fields = ["incident", "status", "due_date", "held_at", "published_at"]
@@ -494,6 +523,7 @@ class RetrospectiveAdmin(ServiceManyToManyMixin, IncidentScopedAdmin):
 
 @admin.register(RemediationTask)
 class RemediationTaskAdmin(IncidentScopedAdmin):
+    show_full_result_count = False
     list_display = ["title", "incident", "owner", "due_date", "status", "tracker_key"]
     list_filter = ["status"]
     search_fields = ["title", "incident__key", "tracker_key"]
@@ -557,6 +587,7 @@ class DrillAdmin(ServiceManyToManyMixin, admin.ModelAdmin):
 class ClockAdmin(admin.ModelAdmin):
     """Every clock, for audits; clocks change only through the lifecycle and the sweep."""
 
+    show_full_result_count = False
     list_display = ["incident", "kind", "state", "due_at", "met_at", "breached_at", "breach_count"]
     list_filter = ["kind"]
     list_select_related = ["incident"]

@@ -45,7 +45,11 @@ def page_name(model_admin, page: str) -> str:
 
 
 def page_url(model_admin, page: str, *args) -> str:
-    return reverse(f"admin:{page_name(model_admin, page)}", args=args)
+    return reverse(
+        f"admin:{page_name(model_admin, page)}",
+        args=args,
+        current_app=model_admin.admin_site.name,
+    )
 
 
 def document_url(model_admin, incident: Incident) -> str:
@@ -183,6 +187,8 @@ def response_admin_urls(model_admin) -> list:
 
     def wrap(view):
         def wrapper(request, *args, **kwargs):
+            # As ModelAdmin views do, so {% url 'admin:...' %} resolves on this site.
+            request.current_app = site.name
             return view(model_admin, request, *args, **kwargs)
 
         return site.admin_view(wrapper)

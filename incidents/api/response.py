@@ -319,7 +319,7 @@ def _query_date(request: Request, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ValidationError({name: f"{raw!r} is not a YYYY-MM-DD date."}) from None
+        raise ValidationError({name: [f"{raw!r} is not a YYYY-MM-DD date."]}) from None
 
 
 def _duration(value) -> float | None:

@@ -59,7 +59,11 @@ def remind_user(
     role: str,
     message: str,
 ) -> TimelineEntry:
-    """E-mail a reminder to a role holder and record it; with no holder, record only."""
+    """E-mail a reminder to a role holder and record it; with no holder, record only.
+
+    NOTE: the e-mail leaves inside the caller's transaction. If that transaction then
+    rolls back, the reminder is not recorded and the next sweep sends it again.
+    """
     if user is None:
         text = f"Reminder for the {role}, who is not assigned: {message}"
         recipients = []

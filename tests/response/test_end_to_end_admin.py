@@ -212,3 +212,25 @@ def test_every_admin_changelist_renders(clock):
         "runbookversion",
     ):
         assert client.get(f"/admin/incidents/{model}/").status_code == 200, model
+
+
+def test_drill_added_in_admin(clock):
+    staff = UserFactory(username="duty-engineer", is_superuser=True)
+    incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
+
+    response = admin_client(staff).post(
+        "/admin/incidents/drill/add/",
+        {
+            "scenario": "Member data exposure tabletop",
+            "held_on": "2026-03-10",
+            "participants": [staff.pk],
+            "findings": "",
+            "follow_ups": "",
+            "incident": incident.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.is_drill
+    assert incident.drill.participants.get() == staff
