@@ -36,7 +36,7 @@ from incidents.actors import Actor
 from incidents.admin.response_forms import TemplatePreviewForm
 from incidents.admin.response_views import document_url, page_url, response_admin_urls
 from incidents.choices import RetrospectiveStatus
-from incidents.communications import render_communication
+from incidents.communications import render_communication, text_to_html
 from incidents.metrics import incident_figures
 from incidents.models import (
     Clock,
@@ -441,9 +441,20 @@ class CommunicationAdmin(IncidentScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        if obj.status == CommunicationStatus.SENT:
-            return self.fields
-        return [*self.readonly_fields, "incident", "audience"]
+        return [*self.readonly_fields, "incident", "audience", "html_preview"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else [*self.fields, "html_preview"]
+
+    def has_change_permission(self, request, obj=None):
+        # A sent update is a record: draft a new one instead of editing it.
+        if obj is not None and obj.status == CommunicationStatus.SENT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    @admin.display(description="As e-mailed (HTML)")
+    def html_preview(self, communication):
+        return text_to_html(communication.body)
 
     def save_model(self, request, obj, form, change):
         if change:

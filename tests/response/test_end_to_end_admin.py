@@ -2,12 +2,14 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from incidents.actors import Actor
 from incidents.choices import Status
 from incidents.models import Communication, CommunicationTemplate, Runbook
 from incidents.services import alert_ingest
 from incidents.services.clocks import clock_sweep
 from tests.factories import UserFactory
 from tests.response import journey
+from tests.response.conftest import send_update as send_update_service
 from tests.response.journey import at
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +236,19 @@ def test_drill_added_in_admin(clock):
     incident.refresh_from_db()
     assert incident.is_drill
     assert incident.drill.participants.get() == staff
+
+
+def test_sent_update_is_read_only(clock):
+    staff = UserFactory(username="duty-engineer", is_superuser=True)
+    incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
+    sent = send_update_service(incident, Actor.for_user(staff))
+    client = admin_client(staff)
+
+    page = client.get(f"/admin/incidents/communication/{sent.pk}/change/")
+    edit = client.post(f"/admin/incidents/communication/{sent.pk}/change/", {"body": "changed"})
+
+    assert page.status_code == 200
+    assert b"As e-mailed (HTML)" in page.content
+    assert edit.status_code == 403
+    sent.refresh_from_db()
+    assert sent.body == "Text"

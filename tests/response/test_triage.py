@@ -3,9 +3,10 @@ from django.core.exceptions import ValidationError
 
 from incidents.choices import DataExposure, MemberImpact, Severity, Status, TimelineKind
 from incidents.models import SeverityLevel
+from incidents.services import incident_update
 from incidents.services.triage import incident_triage
 from incidents.triage import TriageAnswers, suggest_severity
-from tests.factories import make_incident
+from tests.factories import UserFactory, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +92,19 @@ def test_triage_needs_reason(staff_actor):
     incident.refresh_from_db()
     assert incident.status == Status.DETECTED
     assert not incident.triage_assessments.exists()
+
+
+def test_role_handover_on_timeline(staff_actor):
+    first = UserFactory(username="comms-first")
+    second = UserFactory(username="comms-second")
+    incident = make_incident(actor=staff_actor)
+
+    incident_update(incident=incident, actor=staff_actor, communications_lead=first, scribe=first)
+    incident_update(incident=incident, actor=staff_actor, communications_lead=second)
+
+    texts = list(incident.timeline.filter(kind=TimelineKind.ROLE).values_list("text", flat=True))
+    assert texts == [
+        "comms-first assigned as communications lead",
+        "comms-first assigned as scribe",
+        "Communications lead handed over from comms-first to comms-second",
+    ]
