@@ -191,7 +191,8 @@ UPDATE_INTERVAL_MINUTES = env_int("UPDATE_INTERVAL_MINUTES", 30)
 UPDATE_REMINDER_LEAD_MINUTES = env_int("UPDATE_REMINDER_LEAD_MINUTES", 5)
 MONITORING_WINDOW_HOURS = env_int("MONITORING_WINDOW_HOURS", 24)
 RETROSPECTIVE_BUSINESS_DAYS = env_int("RETROSPECTIVE_BUSINESS_DAYS", 5)
-# Reminders go out at the start of these business days before the due date; 0 is the day.
+# Retrospective reminders go out at the start of each of these business days before the
+# due date, where 0 is the due date itself.
 RETROSPECTIVE_REMINDER_BUSINESS_DAYS = [
     int(days) for days in env_list("RETROSPECTIVE_REMINDER_BUSINESS_DAYS", ["2", "0"])
 ]
@@ -214,7 +215,7 @@ COMMUNICATION_RECIPIENTS = {
     "regulators": env_list("COMMUNICATION_RECIPIENTS_REGULATORS"),
     "responders": env_list("COMMUNICATION_RECIPIENTS_RESPONDERS"),
 }
-# Who hears that a month has passed without an incident drill.
+# Recipients of the reminder that a month has passed without an incident drill.
 DRILL_REMINDER_RECIPIENTS = env_list("DRILL_REMINDER_RECIPIENTS")
 
 CELERY_BEAT_SCHEDULE["sweep-response-clocks"] = {
