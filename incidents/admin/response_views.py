@@ -147,7 +147,7 @@ def triage_view(model_admin, request: HttpRequest, object_id: str) -> HttpRespon
                     incident=incident,
                     actor=Actor.for_user(request.user),
                     answers=answers,
-                    severity=data["severity"] or suggestion,
+                    severity=data["severity"] or None,
                     reason=data["reason"],
                 )
                 messages.success(request, f"{incident.key} triaged.")

@@ -125,7 +125,7 @@ class IncidentTriage(ResponseView):
             incident=incident,
             actor=self.actor(),
             answers=_answers(data),
-            severity=data["severity"],
+            severity=data.get("severity"),
             reason=data["reason"],
         )
         body = s.TriageAssessmentSerializer(assessment).data

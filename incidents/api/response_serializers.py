@@ -50,7 +50,9 @@ class TriageAnswersSerializer(serializers.Serializer):
 
 
 class TriageInputSerializer(TriageAnswersSerializer):
-    severity = serializers.ChoiceField(choices=Severity.choices)
+    severity = serializers.ChoiceField(
+        choices=Severity.choices, required=False, help_text="Empty to take the suggestion."
+    )
     reason = serializers.CharField()
 
 

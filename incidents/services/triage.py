@@ -21,15 +21,15 @@ def incident_triage(
     incident: Incident,
     actor: Actor,
     answers: TriageAnswers,
-    severity: str,
     reason: str,
+    severity: str | None = None,
 ) -> TriageAssessment:
     """Record the triage answers and the level chosen, then move detected to triaged.
 
-    The chosen level may differ from the matrix's suggestion; the reason says why, and
-    both go on the timeline with who decided.
+    The chosen level may differ from the matrix's suggestion, and without one the
+    suggestion is taken. The reason, the suggestion and who decided go on the timeline.
     """
-    if severity not in Severity.values:
+    if severity is not None and severity not in Severity.values:
         raise ValidationError(
             {"severity": f"Unknown severity {severity!r}: use one of {Severity.values}."}
         )
@@ -44,6 +44,7 @@ def incident_triage(
                 {"status": f"{incident.key} is {incident.status}: only open incidents are triaged."}
             )
         suggested = suggest_severity(answers)
+        severity = severity or suggested
         assessment = TriageAssessment(
             incident=incident,
             member_impact=answers.member_impact,

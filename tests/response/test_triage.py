@@ -108,3 +108,20 @@ def test_role_handover_on_timeline(staff_actor):
         "comms-first assigned as scribe",
         "Communications lead handed over from comms-first to comms-second",
     ]
+
+
+def test_triage_without_level_takes_suggestion(staff_actor):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV3)
+
+    assessment = incident_triage(
+        incident=incident,
+        actor=staff_actor,
+        answers=answers(api_p95_ms=420),
+        reason="API p95 at 420 ms",
+    )
+
+    incident.refresh_from_db()
+    assert assessment.severity == Severity.SEV2
+    assert incident.severity == Severity.SEV2
+    entry = incident.timeline.get(kind=TimelineKind.TRIAGE)
+    assert entry.text.startswith("Triaged as SEV2 (as suggested)")
