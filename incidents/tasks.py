@@ -43,3 +43,24 @@ def notify_incident_opened_task(incident_id: int, actor: dict) -> int:
         )
     logger.info("Recorded the opening notification for %s", incident.key)
     return entry.pk
+
+
+@shared_task
+def sweep_clocks_task() -> int:
+    """Remind and act on every response clock that is due; returns how many were due.
+
+    Beat runs this every minute. Each clock is processed under its own row lock, so
+    overlapping runs remind and breach once.
+    """
+    from incidents.services.clocks import clock_sweep
+
+    return clock_sweep()
+
+
+@shared_task
+def check_drill_due_task() -> int | None:
+    """Send the monthly drill reminder if one is due; returns its id, or None."""
+    from incidents.services.drills import drill_reminder_check
+
+    reminder = drill_reminder_check()
+    return reminder.pk if reminder else None

@@ -200,3 +200,46 @@ SLACK_WARROOM_CHANNEL = env_str("SLACK_WARROOM_CHANNEL", "#academy-incident-warr
 SLACK_STATUS_CHANNEL = env_str("SLACK_STATUS_CHANNEL", "#academy-status")
 JIRA_PROJECT_KEY = env_str("JIRA_PROJECT_KEY", "ACSEC")
 GOOGLE_DRIVE_FOLDER_NAME = env_str("GOOGLE_DRIVE_FOLDER_NAME", "Incident Reports")
+
+# Response process: the clocks an incident's severity and status start.
+SECURITY_ENGAGEMENT_MINUTES = env_int("SECURITY_ENGAGEMENT_MINUTES", 15)
+SECURITY_ENGAGEMENT_REMINDER_MINUTES = env_int("SECURITY_ENGAGEMENT_REMINDER_MINUTES", 10)
+UPDATE_INTERVAL_MINUTES = env_int("UPDATE_INTERVAL_MINUTES", 30)
+UPDATE_REMINDER_LEAD_MINUTES = env_int("UPDATE_REMINDER_LEAD_MINUTES", 5)
+MONITORING_WINDOW_HOURS = env_int("MONITORING_WINDOW_HOURS", 24)
+RETROSPECTIVE_BUSINESS_DAYS = env_int("RETROSPECTIVE_BUSINESS_DAYS", 5)
+# Retrospective reminders go out at the start of each of these business days before the
+# due date, where 0 is the due date itself.
+RETROSPECTIVE_REMINDER_BUSINESS_DAYS = [
+    int(days) for days in env_list("RETROSPECTIVE_REMINDER_BUSINESS_DAYS", ["2", "0"])
+]
+# Clocks due within this many minutes count as at risk in the admin filter.
+CLOCK_AT_RISK_MINUTES = env_int("CLOCK_AT_RISK_MINUTES", 10)
+# Public holidays skipped by business-day deadlines, as the `holidays` package names them,
+# plus extra ISO dates (YYYY-MM-DD) such as company days off.
+BUSINESS_HOLIDAYS_COUNTRY = env_str("BUSINESS_HOLIDAYS_COUNTRY", "GB")
+BUSINESS_HOLIDAYS_SUBDIVISION = env_str("BUSINESS_HOLIDAYS_SUBDIVISION", "ENG")
+BUSINESS_EXTRA_HOLIDAYS = env_list("BUSINESS_EXTRA_HOLIDAYS")
+
+RUNBOOK_DIR = Path(env_str("RUNBOOK_DIR", str(BASE_DIR / "docs" / "upgrade" / "runbooks")))
+
+# Communications: e-mail recipients per audience, and the sender address.
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "incident-desk@localhost")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+COMMUNICATION_RECIPIENTS = {
+    "customers": env_list("COMMUNICATION_RECIPIENTS_CUSTOMERS"),
+    "executives": env_list("COMMUNICATION_RECIPIENTS_EXECUTIVES"),
+    "regulators": env_list("COMMUNICATION_RECIPIENTS_REGULATORS"),
+    "responders": env_list("COMMUNICATION_RECIPIENTS_RESPONDERS"),
+}
+# Recipients of the reminder that a month has passed without an incident drill.
+DRILL_REMINDER_RECIPIENTS = env_list("DRILL_REMINDER_RECIPIENTS")
+
+CELERY_BEAT_SCHEDULE["sweep-response-clocks"] = {
+    "task": "incidents.tasks.sweep_clocks_task",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["check-monthly-drill"] = {
+    "task": "incidents.tasks.check_drill_due_task",
+    "schedule": 6 * 60 * 60.0,
+}

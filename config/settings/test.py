@@ -19,3 +19,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # Tasks run in-process in tests; the worker test switches this off to use the broker.
 CELERY_TASK_ALWAYS_EAGER = True
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+COMMUNICATION_RECIPIENTS = {
+    "customers": ["status-subscribers@example.org"],
+    "executives": ["leadership@example.org"],
+    "regulators": ["privacy-office@example.org"],
+    "responders": [],
+}
+DRILL_REMINDER_RECIPIENTS = ["incident-managers@example.org"]
+BUSINESS_HOLIDAYS_COUNTRY = "GB"
+BUSINESS_HOLIDAYS_SUBDIVISION = "ENG"
+BUSINESS_EXTRA_HOLIDAYS: list[str] = []

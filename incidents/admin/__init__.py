@@ -1,5 +1,5 @@
 """Admin registrations, one module per area."""
 
-from incidents.admin import alert, incident, service, timeline
+from incidents.admin import alert, incident, response, service, timeline
 
-__all__ = ["alert", "incident", "service", "timeline"]
+__all__ = ["alert", "incident", "response", "service", "timeline"]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from incidents.api import views
@@ -18,5 +18,6 @@ urlpatterns = [
     path(f"{INCIDENT}/actions/", action_list, name="incident-action-list"),
     path(f"{INCIDENT}/actions/<int:pk>/", action_detail, name="incident-action-detail"),
     path("manual-reports/", views.ManualReportView.as_view(), name="manual-report"),
+    path("", include("incidents.api.response")),
     *router.urls,
 ]

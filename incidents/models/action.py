@@ -30,6 +30,15 @@ class Action(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    runbook_step = models.ForeignKey(
+        "incidents.RunbookStep",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="actions",
+        help_text="The runbook step this action was created from, if any.",
+    )
 
     history = audited_history()
 

@@ -79,6 +79,17 @@ class Communication(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    template = models.ForeignKey(
+        "incidents.CommunicationTemplate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communications",
+        help_text="The template the text was drafted from, if any.",
+    )
+    recipients = models.JSONField(
+        default=list, blank=True, help_text="The e-mail addresses the update was sent to."
+    )
 
     history = audited_history()
 

@@ -73,6 +73,26 @@ class Incident(models.Model):
         blank=True,
         related_name="security_led_incidents",
     )
+    communications_lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="communications_led_incidents",
+        help_text="Drafts and sends the stakeholder updates.",
+    )
+    scribe = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="scribed_incidents",
+        help_text="Keeps the timeline and the incident document current.",
+    )
+    is_drill = models.BooleanField(
+        default=False,
+        help_text="A rehearsal: drill incidents are left out of the response metrics.",
+    )
 
     detected_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -113,3 +133,16 @@ class Incident(models.Model):
         if self.resolved_at is None:
             return None
         return self.resolved_at - self.detected_at
+
+
+class IncidentResponse(Incident):
+    """The incidents seen from the response process: clocks, document and triage.
+
+    A proxy, so the admin can list it with its own columns and pages beside the
+    incident admin; it has no table of its own.
+    """
+
+    class Meta:
+        proxy = True
+        verbose_name = "incident response"
+        verbose_name_plural = "response desk"

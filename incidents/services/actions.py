@@ -1,14 +1,14 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.choices import ActionKind, ActionStatus, TimelineKind
-from incidents.models import Action, Incident
+from incidents.models import Action, Incident, RunbookStep
+from incidents.services.fields import reject_unknown_fields
 from incidents.services.timeline import timeline_record
 
 EDITABLE_FIELDS = {"title", "description", "kind", "owner", "status", "due_at"}
@@ -24,6 +24,7 @@ def action_create(
     description: str = "",
     owner: AbstractBaseUser | None = None,
     due_at: datetime | None = None,
+    runbook_step: RunbookStep | None = None,
 ) -> Action:
     action = Action(
         incident=incident,
@@ -32,6 +33,7 @@ def action_create(
         description=description,
         owner=owner,
         due_at=due_at,
+        runbook_step=runbook_step,
     )
     action.full_clean()
     with transaction.atomic(), acting_as(actor):
@@ -49,10 +51,7 @@ def action_create(
 
 def action_update(*, action: Action, actor: Actor, **fields) -> Action:
     """Edit an action; finishing it stamps its done time."""
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        name = sorted(unknown)[0]
-        raise ValidationError({name: f"{name} cannot be edited on an action."})
+    reject_unknown_fields(fields, EDITABLE_FIELDS, on="an action")
 
     with transaction.atomic(), acting_as(actor):
         action = Action.objects.select_for_update().get(pk=action.pk)

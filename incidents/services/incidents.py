@@ -12,12 +12,22 @@ from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.choices import Severity, Status, TimelineKind
 from incidents.models import Incident, IncidentKeyCounter, Service
+from incidents.services.clocks import (
+    clocks_after_open,
+    clocks_after_severity_change,
+    clocks_after_transition,
+)
 from incidents.services.timeline import timeline_record
 from incidents.tasks import enqueue_on_commit, notify_incident_opened_task
 
 logger = logging.getLogger(__name__)
 
-ROLE_FIELDS = {"commander": "incident commander", "security_lead": "security lead"}
+ROLE_FIELDS = {
+    "commander": "incident commander",
+    "security_lead": "security lead",
+    "communications_lead": "communications lead",
+    "scribe": "scribe",
+}
 EDITABLE_FIELDS = {"title", "summary", "category", "private", *ROLE_FIELDS}
 
 
@@ -37,8 +47,9 @@ def incident_create(
     commander: AbstractBaseUser | None = None,
     security_lead: AbstractBaseUser | None = None,
     detected_at: datetime | None = None,
+    is_drill: bool = False,
 ) -> Incident:
-    """Open an incident with the next key of its detection year."""
+    """Open an incident with the next key of its detection year, and start its clocks."""
     incident = Incident(
         title=title,
         summary=summary,
@@ -48,6 +59,7 @@ def incident_create(
         commander=commander,
         security_lead=security_lead,
         detected_at=detected_at or timezone.now(),
+        is_drill=is_drill,
     )
     incident.full_clean(exclude=["key"])
 
@@ -64,6 +76,7 @@ def incident_create(
             data={"severity": severity, "category": category},
             at=incident.detected_at,
         )
+        clocks_after_open(incident=incident, actor=actor)
         enqueue_on_commit(notify_incident_opened_task, incident.pk, actor.to_task_argument())
 
     logger.info("Opened incident %s (%s %s)", incident.key, severity, category)
@@ -155,13 +168,19 @@ def incident_transition(
     to_status: str,
     note: str = "",
     at: datetime | None = None,
+    override_reason: str = "",
 ) -> Incident:
-    """Move an incident to another status, if the lifecycle allows it."""
+    """Move an incident to another status, if the lifecycle and its gates allow it.
+
+    `override_reason` resolves an incident before its monitoring window ends; the reason
+    goes on the timeline.
+    """
     at = at or timezone.now()
+    override_reason = override_reason.strip()
     with transaction.atomic(), acting_as(actor):
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
         from_status = incident.status
-        lifecycle.check_transition(from_status, to_status)
+        lifecycle.check_gates(incident, target=to_status, at=at, override_reason=override_reason)
 
         _stamp_lifecycle_times(incident, to_status, at)
         incident.status = to_status
@@ -170,13 +189,25 @@ def incident_transition(
         text = f"Status changed from {from_status} to {to_status}"
         if note:
             text = f"{text}: {note}"
+        data = {"from": from_status, "to": to_status}
+        if override_reason and to_status == Status.RESOLVED:
+            text = f"{text} (override: {override_reason})"
+            data["override_reason"] = override_reason
         timeline_record(
             incident=incident,
             actor=actor,
             kind=TimelineKind.STATUS,
             text=text,
-            data={"from": from_status, "to": to_status},
+            data=data,
             at=at,
+        )
+        clocks_after_transition(
+            incident=incident,
+            actor=actor,
+            from_status=from_status,
+            to_status=to_status,
+            at=at,
+            override_reason=override_reason,
         )
 
     logger.info("Incident %s moved from %s to %s", incident.key, from_status, to_status)
@@ -211,6 +242,9 @@ def incident_change_severity(
             kind=TimelineKind.SEVERITY,
             text=f"Severity changed from {previous} to {severity}: {reason.strip()}",
             data={"from": previous, "to": severity, "reason": reason.strip()},
+        )
+        clocks_after_severity_change(
+            incident=incident, actor=actor, previous=previous, at=timezone.now()
         )
 
     logger.info("Incident %s severity %s -> %s", incident.key, previous, severity)
