@@ -13,6 +13,13 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Recorded on the timeline with the status change.",
     )
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Needed to resolve before 24 hours of monitoring have passed. Recorded on the timeline."
+        ),
+    )
 
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, **kwargs)

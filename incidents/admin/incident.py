@@ -15,6 +15,14 @@ from incidents.actors import Actor
 from incidents.admin.base import LargeTableAdmin
 from incidents.admin.forms import NoteForm, SeverityForm, TransitionForm, add_service_errors
 from incidents.admin.inlines import ActionInline, AlertInline, TimelineInline
+from incidents.admin.response import (
+    RESPONSE_INLINES,
+    RESPONSE_LIST_DISPLAY,
+    RESPONSE_LIST_FILTERS,
+    RESPONSE_PREFETCH,
+    runbook_actions,
+)
+from incidents.admin.response_views import response_admin_urls
 from incidents.choices import ActionStatus, Status
 from incidents.models import Action, Alert, Incident, TimelineEntry
 from incidents.selectors import incidents_visible_to
@@ -74,8 +82,16 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
         "private",
         "commander",
         "detected_at",
+        *RESPONSE_LIST_DISPLAY,
     )
-    list_filter = ("severity", "status", "category", "private", "affected_services")
+    list_filter = (
+        "severity",
+        "status",
+        "category",
+        "private",
+        "affected_services",
+        *RESPONSE_LIST_FILTERS,
+    )
     search_fields = ("key", "title")
     list_select_related = ("commander",)
     autocomplete_fields = ("commander", "security_lead", "affected_services")
@@ -85,7 +101,16 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
     history_list_display = ("status", "severity", "history_integration")
 
     def get_queryset(self, request):
-        return incidents_visible_to(request.user)
+        return incidents_visible_to(request.user).prefetch_related(RESPONSE_PREFETCH)
+
+    def get_actions(self, request):
+        return {**super().get_actions(request), **runbook_actions()}
+
+    def get_inlines(self, request, obj):
+        if obj is None:
+            return self.inlines
+        # Clocks, triage, runbooks and follow-ups exist only once the incident does.
+        return (ActionInline, *RESPONSE_INLINES, AlertInline, TimelineInline)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -233,12 +258,16 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
             for name, view in views.items()
         ]
         # Before the defaults, whose `<path:object_id>/` pattern would match first.
-        return own + super().get_urls()
+        return own + response_admin_urls(self) + super().get_urls()
 
     def transition_view(self, request, object_id):
         def apply(incident, actor, data):
             incident_transition(
-                incident=incident, actor=actor, to_status=data["status"], note=data["note"]
+                incident=incident,
+                actor=actor,
+                to_status=data["status"],
+                note=data["note"],
+                override_reason=data["override_reason"],
             )
 
         return self._service_form_view(

@@ -133,6 +133,12 @@ class IncidentUpdateSerializer(StrictInputSerializer):
 class TransitionSerializer(StrictInputSerializer):
     status = serializers.CharField(help_text="The target status.")
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to resolve before 24 hours of monitoring have passed.",
+    )
 
 
 class SeverityChangeSerializer(StrictInputSerializer):

@@ -126,6 +126,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             actor=_actor(request),
             to_status=payload.validated_data["status"],
             note=payload.validated_data["note"],
+            override_reason=payload.validated_data["override_reason"],
         )
         return self._respond(incident)
 

@@ -59,6 +59,7 @@ def test_retrieve_by_key_with_mtta_and_mttr(staff_client, staff_actor):
         actor=staff_actor,
         to_status=Status.RESOLVED,
         at=detected + timedelta(hours=2),
+        override_reason="Rolled back; monitoring skipped for a one-off spike",
     )
 
     response = staff_client.get(detail_url(incident))

@@ -62,7 +62,12 @@ def worked_incident(staff_actor):
         timeline_add_note(incident=incident, actor=staff_actor, text="Rollback started by CI")
     with time_machine.travel(dt.datetime(2026, 3, 1, 10, 45, tzinfo=dt.UTC), tick=False):
         action_update(action=action, actor=staff_actor, status=ActionStatus.DONE)
-        incident_transition(incident=incident, actor=staff_actor, to_status=Status.RESOLVED)
+        incident_transition(
+            incident=incident,
+            actor=staff_actor,
+            to_status=Status.RESOLVED,
+            override_reason="Rollback verified by smoke tests",
+        )
     incident.refresh_from_db()
     return incident
 
