@@ -30,6 +30,7 @@ install: $(VENV)/.installed
 
 demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input -v0
+	$(DEMO_ENV) $(BIN)/python manage.py load_runbooks
 	$(DEMO_ENV) $(BIN)/python manage.py demo_admin
 	$(DEMO_ENV) $(BIN)/python manage.py replay_deliveries samples/deliveries --sign
 	$(DEMO_ENV) $(BIN)/python manage.py export_report --first --output var/reports
