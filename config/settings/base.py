@@ -166,6 +166,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Tag descriptions, in the order the Swagger UI lists the groups.
+    "TAGS": [
+        {"name": "v1", "description": "Incidents, their timelines and actions, and alerts."},
+        {"name": "severity", "description": "Severity levels and triage assessments."},
+        {
+            "name": "response",
+            "description": "The incident document, clocks, roles, security engagement and "
+            "resolution.",
+        },
+        {"name": "runbooks", "description": "Runbooks and their progress on incidents."},
+        {"name": "communications", "description": "Templates, drafts, approval and sending."},
+        {"name": "retrospectives", "description": "Retrospectives and remediation tasks."},
+        {"name": "metrics", "description": "MTTA and MTTR figures."},
+        {"name": "drills", "description": "Recorded incident drills."},
+        {"name": "reports", "description": "Incident report exports."},
+    ],
     # Choice sets whose field names repeat across models get one schema name each.
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.choices.Status",
@@ -174,6 +190,10 @@ SPECTACULAR_SETTINGS = {
         "TimelineKindEnum": "incidents.choices.TimelineKind",
         "CategoryEnum": "incidents.choices.Category",
         "SeverityEnum": "incidents.choices.Severity",
+        "ClockKindEnum": "incidents.choices.ClockKind",
+        "RetrospectiveStatusEnum": "incidents.choices.RetrospectiveStatus",
+        "RemediationStatusEnum": "incidents.models.followup.RemediationStatus",
+        "CommunicationStatusEnum": "incidents.models.followup.CommunicationStatus",
     },
 }
 

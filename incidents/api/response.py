@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAdminUser
@@ -20,6 +22,7 @@ from rest_framework.views import APIView
 
 from incidents.actors import Actor
 from incidents.api import response_serializers as s
+from incidents.api.views import INCIDENT_KEY_PARAMETER
 from incidents.choices import Status
 from incidents.communications import render_communication
 from incidents.metrics import response_metrics
@@ -88,13 +91,25 @@ def _answers(data: dict) -> TriageAnswers:
     )
 
 
+@extend_schema(tags=["severity"])
 class SeverityLevelList(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.SeverityLevelSerializer(many=True),
+        summary="List the severity levels",
+    )
     def get(self, request: Request) -> Response:
         levels = SeverityLevel.objects.all()
         return Response(s.SeverityLevelSerializer(levels, many=True).data)
 
 
+@extend_schema(tags=["severity"])
 class SeveritySuggestion(ResponseView):
+    @extend_schema(
+        request=s.TriageAnswersSerializer,
+        responses=s.SeveritySuggestionSerializer,
+        summary="Suggest a severity for triage answers",
+    )
     def post(self, request: Request) -> Response:
         answers = _answers(self.valid(s.TriageAnswersSerializer))
         return Response(
@@ -102,22 +117,45 @@ class SeveritySuggestion(ResponseView):
         )
 
 
+@extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentDocument(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.IncidentDocumentSerializer,
+        summary="Get the incident document",
+    )
     def get(self, request: Request, key: str) -> Response:
         return Response(incident_document(self.incident(key)))
 
 
+@extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentClocks(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.ClockSerializer(many=True),
+        summary="List the incident's clocks",
+    )
     def get(self, request: Request, key: str) -> Response:
         clocks = self.incident(key).clocks.order_by("kind")
         return Response(s.ClockSerializer(clocks, many=True).data)
 
 
+@extend_schema(tags=["severity"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentTriage(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.TriageAssessmentSerializer(many=True),
+        summary="List the incident's triage assessments",
+    )
     def get(self, request: Request, key: str) -> Response:
         assessments = self.incident(key).triage_assessments.select_related("decided_by")
         return Response(s.TriageAssessmentSerializer(assessments, many=True).data)
 
+    @extend_schema(
+        request=s.TriageInputSerializer,
+        responses={201: s.TriageAssessmentSerializer},
+        summary="Triage the incident",
+    )
     def post(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         data = self.valid(s.TriageInputSerializer)
@@ -132,7 +170,13 @@ class IncidentTriage(ResponseView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRoles(ResponseView):
+    @extend_schema(
+        request=s.RolesSerializer,
+        responses=s.RoleHoldersSerializer,
+        summary="Assign the incident's roles",
+    )
     def patch(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         roles = self.valid(s.RolesSerializer)
@@ -140,15 +184,27 @@ class IncidentRoles(ResponseView):
         return Response(incident_document(incident)["roles"])
 
 
+@extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class SecurityEngagement(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.ClockSerializer(many=True),
+        summary="Record that the security lead is engaged",
+    )
     def post(self, request: Request, key: str) -> Response:
         incident = incident_engage_security_lead(incident=self.incident(key), actor=self.actor())
         return Response(s.ClockSerializer(incident.clocks.order_by("kind"), many=True).data)
 
 
+@extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentResolve(ResponseView):
     """Resolve an incident; `override_reason` resolves before the monitoring window ends."""
 
+    @extend_schema(
+        request=s.ResolveSerializer,
+        responses=s.IncidentDocumentSerializer,
+        summary="Resolve the incident",
+    )
     def post(self, request: Request, key: str) -> Response:
         data = self.valid(s.ResolveSerializer)
         incident = incident_transition(
@@ -161,17 +217,32 @@ class IncidentResolve(ResponseView):
         return Response(incident_document(incident))
 
 
+@extend_schema(tags=["runbooks"])
 class RunbookList(ResponseView):
+    @extend_schema(
+        request=None, responses=s.RunbookSerializer(many=True), summary="List the runbooks"
+    )
     def get(self, request: Request) -> Response:
         return Response(s.RunbookSerializer(Runbook.objects.all(), many=True).data)
 
 
+@extend_schema(tags=["runbooks"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRunbooks(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.RunbookProgressSerializer(many=True),
+        summary="List the incident's runbooks and their progress",
+    )
     def get(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         uses = incident.runbooks.select_related("version__runbook")
         return Response([runbook_progress(use) for use in uses])
 
+    @extend_schema(
+        request=s.RunbookStartSerializer,
+        responses={201: s.RunbookProgressSerializer},
+        summary="Start a runbook on the incident",
+    )
     def post(self, request: Request, key: str) -> Response:
         data = self.valid(s.RunbookStartSerializer)
         use = runbook_start(
@@ -180,19 +251,36 @@ class IncidentRunbooks(ResponseView):
         return Response(runbook_progress(use), status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["communications"])
 class TemplateList(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.CommunicationTemplateSerializer(many=True),
+        summary="List the active communication templates",
+    )
     def get(self, request: Request) -> Response:
         templates = CommunicationTemplate.objects.filter(active=True)
         return Response(s.CommunicationTemplateSerializer(templates, many=True).data)
 
 
+@extend_schema(tags=["communications"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentCommunications(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.CommunicationSerializer(many=True),
+        summary="List the incident's communications",
+    )
     def get(self, request: Request, key: str) -> Response:
         communications = self.incident(key).communications.select_related(
             "created_by", "approved_by", "template"
         )
         return Response(s.CommunicationSerializer(communications, many=True).data)
 
+    @extend_schema(
+        request=s.CommunicationDraftSerializer,
+        responses={201: s.CommunicationSerializer},
+        summary="Draft a communication",
+    )
     def post(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         data = self.valid(s.CommunicationDraftSerializer)
@@ -212,9 +300,15 @@ class IncidentCommunications(ResponseView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["communications"], parameters=[INCIDENT_KEY_PARAMETER])
 class CommunicationPreview(ResponseView):
     """Render a template, or a subject and body, with the incident's data; stores nothing."""
 
+    @extend_schema(
+        request=s.CommunicationPreviewSerializer,
+        responses=s.RenderedCommunicationSerializer,
+        summary="Preview a communication",
+    )
     def post(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         data = self.valid(s.CommunicationPreviewSerializer)
@@ -231,13 +325,20 @@ def _visible_communications(user) -> QuerySet[Communication]:
     return Communication.objects.filter(incident__in=incidents_visible_to(user))
 
 
+@extend_schema(tags=["communications"])
 class CommunicationDetail(ResponseView):
     def get_object(self, pk: int) -> Communication:
         return get_object_or_404(_visible_communications(self.request.user), pk=pk)
 
+    @extend_schema(request=None, responses=s.CommunicationSerializer, summary="Get a communication")
     def get(self, request: Request, pk: int) -> Response:
         return Response(s.CommunicationSerializer(self.get_object(pk)).data)
 
+    @extend_schema(
+        request=s.CommunicationEditSerializer,
+        responses=s.CommunicationSerializer,
+        summary="Edit a communication draft",
+    )
     def patch(self, request: Request, pk: int) -> Response:
         data = self.valid(s.CommunicationEditSerializer)
         communication = communication_update(
@@ -246,25 +347,46 @@ class CommunicationDetail(ResponseView):
         return Response(s.CommunicationSerializer(communication).data)
 
 
+@extend_schema(tags=["communications"])
 class CommunicationApprove(CommunicationDetail):
+    # NOTE: this URL also serves the GET and PATCH inherited from CommunicationDetail,
+    # and the schema lists them. The same holds for CommunicationSend.
+    @extend_schema(
+        request=None, responses=s.CommunicationSerializer, summary="Approve a communication"
+    )
     def post(self, request: Request, pk: int) -> Response:
         communication = communication_approve(communication=self.get_object(pk), actor=self.actor())
         return Response(s.CommunicationSerializer(communication).data)
 
 
+@extend_schema(tags=["communications"])
 class CommunicationSend(CommunicationDetail):
+    @extend_schema(
+        request=None, responses=s.CommunicationSerializer, summary="Send an approved communication"
+    )
     def post(self, request: Request, pk: int) -> Response:
         communication = communication_send(communication=self.get_object(pk), actor=self.actor())
         return Response(s.CommunicationSerializer(communication).data)
 
 
+@extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRetrospective(ResponseView):
     def get_object(self, key: str) -> Retrospective:
         return get_object_or_404(Retrospective, incident=self.incident(key))
 
+    @extend_schema(
+        request=None,
+        responses=s.RetrospectiveSerializer,
+        summary="Get the incident's retrospective",
+    )
     def get(self, request: Request, key: str) -> Response:
         return Response(s.RetrospectiveSerializer(self.get_object(key)).data)
 
+    @extend_schema(
+        request=s.RetrospectiveSerializer,
+        responses=s.RetrospectiveSerializer,
+        summary="Edit the incident's retrospective",
+    )
     def patch(self, request: Request, key: str) -> Response:
         retrospective = self.get_object(key)
         data = self.valid(s.RetrospectiveSerializer, partial=True)
@@ -275,13 +397,27 @@ class IncidentRetrospective(ResponseView):
         return Response(s.RetrospectiveSerializer(retrospective).data)
 
 
+@extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class RetrospectiveHold(IncidentRetrospective):
+    # NOTE: this URL also serves the GET and PATCH inherited from IncidentRetrospective,
+    # and the schema lists them. The same holds for RetrospectivePublish.
+    @extend_schema(
+        request=None,
+        responses=s.RetrospectiveSerializer,
+        summary="Record that the retrospective was held",
+    )
     def post(self, request: Request, key: str) -> Response:
         retrospective = retrospective_hold(retrospective=self.get_object(key), actor=self.actor())
         return Response(s.RetrospectiveSerializer(retrospective).data)
 
 
+@extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class RetrospectivePublish(IncidentRetrospective):
+    @extend_schema(
+        request=None,
+        responses=s.RetrospectiveSerializer,
+        summary="Publish the retrospective",
+    )
     def post(self, request: Request, key: str) -> Response:
         retrospective = retrospective_publish(
             retrospective=self.get_object(key), actor=self.actor()
@@ -289,11 +425,22 @@ class RetrospectivePublish(IncidentRetrospective):
         return Response(s.RetrospectiveSerializer(retrospective).data)
 
 
+@extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRemediationTasks(ResponseView):
+    @extend_schema(
+        request=None,
+        responses=s.RemediationTaskSerializer(many=True),
+        summary="List the incident's remediation tasks",
+    )
     def get(self, request: Request, key: str) -> Response:
         tasks = self.incident(key).remediation_tasks.select_related("owner")
         return Response(s.RemediationTaskSerializer(tasks, many=True).data)
 
+    @extend_schema(
+        request=s.RemediationTaskSerializer,
+        responses={201: s.RemediationTaskSerializer},
+        summary="Add a remediation task",
+    )
     def post(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         data = self.valid(s.RemediationTaskSerializer)
@@ -303,7 +450,13 @@ class IncidentRemediationTasks(ResponseView):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["retrospectives"])
 class RemediationTaskDetail(ResponseView):
+    @extend_schema(
+        request=s.RemediationTaskSerializer,
+        responses=s.RemediationTaskSerializer,
+        summary="Edit a remediation task",
+    )
     def patch(self, request: Request, pk: int) -> Response:
         visible = RemediationTask.objects.filter(incident__in=incidents_visible_to(request.user))
         task = get_object_or_404(visible, pk=pk)
@@ -322,16 +475,39 @@ def _query_date(request: Request, name: str) -> date | None:
         raise ValidationError({name: [f"{raw!r} is not a YYYY-MM-DD date."]}) from None
 
 
+METRICS_PARAMETERS = [
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATE,
+        OpenApiParameter.QUERY,
+        description="Count only incidents detected on or after this date (YYYY-MM-DD).",
+    ),
+    OpenApiParameter(
+        "until",
+        OpenApiTypes.DATE,
+        OpenApiParameter.QUERY,
+        description="Count only incidents detected on or before this date (YYYY-MM-DD).",
+    ),
+]
+
+
 def _duration(value) -> float | None:
     return round(value.total_seconds() / 60, 1) if value is not None else None
 
 
+@extend_schema(tags=["metrics"])
 class Metrics(ResponseView):
     """MTTA and MTTR in minutes, per incident and per detection month and severity.
 
     `since` and `until` (YYYY-MM-DD, inclusive) limit the detection dates.
     """
 
+    @extend_schema(
+        parameters=METRICS_PARAMETERS,
+        request=None,
+        responses=s.MetricsSerializer,
+        summary="Get MTTA and MTTR figures",
+    )
     def get(self, request: Request) -> Response:
         incidents = incidents_visible_to(request.user)
         since = _query_date(request, "since")
@@ -366,11 +542,16 @@ class Metrics(ResponseView):
         )
 
 
+@extend_schema(tags=["drills"])
 class DrillList(ResponseView):
+    @extend_schema(request=None, responses=s.DrillSerializer(many=True), summary="List the drills")
     def get(self, request: Request) -> Response:
         drills = Drill.objects.select_related("incident").prefetch_related("participants")
         return Response(s.DrillSerializer(drills, many=True).data)
 
+    @extend_schema(
+        request=s.DrillSerializer, responses={201: s.DrillSerializer}, summary="Record a drill"
+    )
     def post(self, request: Request) -> Response:
         data = self.valid(s.DrillSerializer)
         key = data.pop("incident_key", "")

@@ -1,9 +1,22 @@
 """Serializers for the response API: input checks are field shapes; rules stay in services."""
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from incidents.choices import DataExposure, MemberImpact, Severity
+from incidents.choices import (
+    ActionKind,
+    ActionStatus,
+    Category,
+    ClockKind,
+    ClockState,
+    DataExposure,
+    MemberImpact,
+    RetrospectiveStatus,
+    RunbookRole,
+    Severity,
+    Status,
+)
 from incidents.models import (
     Clock,
     Communication,
@@ -105,6 +118,13 @@ class ClockSerializer(serializers.ModelSerializer):
         ]
 
 
+class RunbookStepSerializer(serializers.Serializer):
+    section = serializers.CharField()
+    text = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    role = serializers.ChoiceField(choices=RunbookRole.choices)
+
+
 class RunbookSerializer(serializers.ModelSerializer):
     version = serializers.SerializerMethodField()
     purpose = serializers.SerializerMethodField()
@@ -122,6 +142,7 @@ class RunbookSerializer(serializers.ModelSerializer):
         version = runbook.current_version
         return version.purpose if version else ""
 
+    @extend_schema_field(RunbookStepSerializer(many=True))
     def get_steps(self, runbook) -> list[dict]:
         version = runbook.current_version
         if version is None:
@@ -258,3 +279,117 @@ class DrillSerializer(serializers.ModelSerializer):
             "incident",
             "incident_key",
         ]
+
+
+# Response bodies that the views build as dicts. These serializers only describe
+# those bodies in the OpenAPI schema, and no view serializes through them.
+
+
+class SeveritySuggestionSerializer(serializers.Serializer):
+    suggested_severity = serializers.ChoiceField(choices=Severity.choices)
+    slo_breached = serializers.BooleanField()
+
+
+class RoleHoldersSerializer(serializers.Serializer):
+    """Usernames of the incident's role holders, an empty string where a role is unassigned."""
+
+    commander = serializers.CharField()
+    security_lead = serializers.CharField()
+    communications_lead = serializers.CharField()
+    scribe = serializers.CharField()
+
+
+class RunbookProgressSerializer(serializers.Serializer):
+    runbook = serializers.SlugField(help_text="The runbook's slug.")
+    title = serializers.CharField()
+    version = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Steps whose actions are done or cancelled.")
+    total = serializers.IntegerField()
+
+
+class DocumentUpdateSerializer(serializers.Serializer):
+    audience = serializers.ChoiceField(choices=Audience.choices)
+    subject = serializers.CharField()
+    sent_at = serializers.DateTimeField()
+
+
+class DocumentClockSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ClockKind.choices)
+    label = serializers.CharField()
+    state = serializers.ChoiceField(choices=ClockState.choices)
+    due_at = serializers.DateTimeField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    breach_count = serializers.IntegerField()
+
+
+class DocumentActionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ActionKind.choices)
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    owner = serializers.CharField(help_text="The owner's username, or an empty string.")
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class DocumentRetrospectiveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=RetrospectiveStatus.choices)
+    due_date = serializers.DateField()
+
+
+class IncidentDocumentSerializer(serializers.Serializer):
+    """The incident's living record: status, roles, clocks, open actions, runbooks."""
+
+    key = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    is_drill = serializers.BooleanField()
+    detected_at = serializers.DateTimeField()
+    roles = RoleHoldersSerializer()
+    next_update_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the running or breached update clock is due."
+    )
+    last_update = DocumentUpdateSerializer(
+        allow_null=True, help_text="The latest sent communication."
+    )
+    clocks = DocumentClockSerializer(many=True)
+    open_actions = DocumentActionSerializer(many=True)
+    runbooks = RunbookProgressSerializer(many=True)
+    retrospective = DocumentRetrospectiveSerializer(allow_null=True)
+    closure_problems = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Conditions that keep a resolved incident from closing. Empty unless resolved.",
+    )
+
+
+class RenderedCommunicationSerializer(serializers.Serializer):
+    subject = serializers.CharField()
+    text = serializers.CharField()
+    html = serializers.CharField()
+
+
+class MetricsGroupSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="The detection month, as YYYY-MM.")
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    incidents = serializers.IntegerField()
+    mtta_minutes = serializers.FloatField(allow_null=True)
+    mttr_minutes = serializers.FloatField(allow_null=True)
+    mttr_exceeded = serializers.IntegerField(
+        help_text="Incidents in the group that took longer than the MTTR target to resolve."
+    )
+
+
+class FlaggedIncidentSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    mttr_minutes = serializers.FloatField(allow_null=True)
+
+
+class MetricsSerializer(serializers.Serializer):
+    groups = MetricsGroupSerializer(many=True)
+    flagged = FlaggedIncidentSerializer(
+        many=True, help_text="SEV0 to SEV2 incidents that took longer than the MTTR target."
+    )
