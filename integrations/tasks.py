@@ -1,3 +1,5 @@
+"""Celery tasks of the integrations: thin wrappers that take ids and call the outbox."""
+
 import logging
 import re
 
@@ -9,6 +11,7 @@ from django.utils import timezone
 
 from incidents.actors import Actor
 from incidents.audit import acting_as
+from integrations import outbox
 from integrations.http import http_session
 
 logger = logging.getLogger(__name__)
@@ -62,3 +65,19 @@ def confirm_sns_subscription_task(subscription_id: int) -> str:
 
     logger.info("SNS subscription %s: %s", subscription.topic_arn, subscription.status)
     return subscription.status
+
+
+# Results are not stored: the outbox row is the record, and a result backend that is
+# down would otherwise fail a delivery that succeeded.
+
+
+@shared_task(ignore_result=True)
+def outbox_deliver_task(message_id: int) -> None:
+    """Make one attempt at an outbox row; a row that is not due or is taken is left alone."""
+    outbox.outbox_deliver(message_id=message_id)
+
+
+@shared_task(ignore_result=True)
+def outbox_sweep_task() -> int:
+    """Queue the rows whose delivery is due or whose task was lost; runs on a beat schedule."""
+    return outbox.outbox_sweep()

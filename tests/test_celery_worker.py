@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
-from incidents.choices import TimelineKind
-from incidents.models import TimelineEntry
+from incidents.tasks import enqueue_on_commit
+from reports.models import ReportExport
+from reports.tasks import report_export_task
 from tests.factories import make_incident
 
 pytestmark = [
@@ -72,31 +73,30 @@ def worker():
         process.kill()
 
 
-def test_worker_runs_opened_notification(worker, staff_actor, settings):
-    # given: tasks go to the broker instead of running in-process
+def test_worker_exports_report_as_user(worker, staff_actor, settings):
+    # given: an incident, and tasks that go to the broker instead of running in-process
+    incident = make_incident(actor=staff_actor)
     settings.CELERY_TASK_ALWAYS_EAGER = False
     from config.celery import app
 
     app.conf.task_always_eager = False
     try:
-        # when: an incident opens, its notification task is queued on commit
-        incident = make_incident(actor=staff_actor)
+        # when: an export is queued on commit, as the admin action does
+        with transaction.atomic():
+            enqueue_on_commit(report_export_task, incident.pk, staff_actor.to_task_argument())
 
-        # then: the worker process runs it and writes its timeline entry
-        deadline = time.monotonic() + 60
-        entry = None
-        while time.monotonic() < deadline and entry is None:
-            entry = TimelineEntry.objects.filter(
-                incident=incident, kind=TimelineKind.NOTIFICATION
-            ).first()
+        # then: the worker process runs it and stores the export
+        deadline = time.monotonic() + 90
+        export = None
+        while time.monotonic() < deadline and export is None:
+            export = ReportExport.objects.filter(incident=incident).first()
             if worker.poll() is not None:
                 pytest.fail(f"The worker exited: {worker.stdout.read().decode()}")
             time.sleep(0.2)
     finally:
         app.conf.task_always_eager = True
 
-    assert entry is not None, "the worker did not run the task within 60 seconds"
-    assert entry.actor_integration == "notifications"
-    assert entry.data["requested_by"] == staff_actor.user.username
-    history_row = entry.history.get()
-    assert history_row.history_user == staff_actor.user
+    assert export is not None, "the worker did not run the task within 90 seconds"
+    assert export.generated_by == staff_actor.user
+    assert export.history.get().history_user == staff_actor.user
+    assert incident.timeline.filter(text__startswith="Report exported by duty-engineer").exists()

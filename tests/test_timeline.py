@@ -57,17 +57,3 @@ def test_integration_actor_is_recorded(staff_actor):
     assert created.actor_user is None
     assert history_row.history_integration == "cloudwatch"
     assert history_row.history_user is None
-
-
-def test_opened_notification_runs_as_task(staff_actor, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        incident = make_incident(actor=staff_actor)
-
-    assert len(callbacks) == 1
-
-    notification = incident.timeline.get(kind=TimelineKind.NOTIFICATION)
-
-    assert notification.actor_integration == "notifications"
-    assert notification.data["dry_run"] is True
-    assert "#academy-incident-warroom" in notification.text
-    assert notification.history.get().history_user == staff_actor.user

@@ -263,3 +263,59 @@ CELERY_BEAT_SCHEDULE["check-monthly-drill"] = {
     "task": "incidents.tasks.check_drill_due_task",
     "schedule": 6 * 60 * 60.0,
 }
+
+# Outgoing integrations. Every call to PagerDuty, Jira, Slack and Google Drive is an
+# outbox row. An integration with no credentials runs in dry-run mode, which records the
+# request it would send and sends nothing.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+OUTBOX_BACKOFF_BASE_SECONDS = env_int("OUTBOX_BACKOFF_BASE_SECONDS", 10)
+OUTBOX_BACKOFF_MAX_SECONDS = env_int("OUTBOX_BACKOFF_MAX_SECONDS", 3600)
+# A claimed row whose worker has not finished within this many seconds is claimed again.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 300)
+# A due row queued this many seconds ago and still pending is taken to be lost and queued again.
+OUTBOX_REQUEUE_AFTER_SECONDS = env_int("OUTBOX_REQUEUE_AFTER_SECONDS", 120)
+OUTBOX_SWEEP_INTERVAL_SECONDS = env_int("OUTBOX_SWEEP_INTERVAL_SECONDS", 30)
+OUTBOX_SWEEP_BATCH_SIZE = env_int("OUTBOX_SWEEP_BATCH_SIZE", 500)
+INTEGRATIONS_HTTP_TIMEOUT_SECONDS = env_int("INTEGRATIONS_HTTP_TIMEOUT_SECONDS", 10)
+# A PEM file of certificate authorities the integration clients trust instead of the
+# system's, such as a company proxy's; empty uses the system's.
+INTEGRATIONS_CA_BUNDLE = env_str("INTEGRATIONS_CA_BUNDLE")
+
+PAGERDUTY_ROUTING_KEY = env_str("PAGERDUTY_ROUTING_KEY")
+PAGERDUTY_API_TOKEN = env_str("PAGERDUTY_API_TOKEN")
+PAGERDUTY_EVENTS_URL = env_str("PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com")
+PAGERDUTY_API_URL = env_str("PAGERDUTY_API_URL", "https://api.pagerduty.com")
+# Incidents of these severities page the on-call engineer when they open.
+PAGERDUTY_TRIGGER_SEVERITIES = env_list("PAGERDUTY_TRIGGER_SEVERITIES", ["SEV0", "SEV1", "SEV2"])
+# The security lead is paged through this escalation policy: as a responder request on the
+# incident's PagerDuty incident, or, when that is not known, as a new incident on the service.
+PAGERDUTY_SECURITY_ESCALATION_POLICY_ID = env_str("PAGERDUTY_SECURITY_ESCALATION_POLICY_ID")
+PAGERDUTY_SECURITY_SERVICE_ID = env_str("PAGERDUTY_SECURITY_SERVICE_ID")
+# The PagerDuty user named as requester of responder requests, and the login email sent
+# as the From header that REST writes require.
+PAGERDUTY_REQUESTER_USER_ID = env_str("PAGERDUTY_REQUESTER_USER_ID")
+PAGERDUTY_FROM_EMAIL = env_str("PAGERDUTY_FROM_EMAIL")
+
+JIRA_URL = env_str("JIRA_URL")
+JIRA_EMAIL = env_str("JIRA_EMAIL")
+JIRA_API_TOKEN = env_str("JIRA_API_TOKEN")
+# The accountId of Incident Desk's own Jira user: changes it made are not synced back.
+JIRA_ACCOUNT_ID = env_str("JIRA_ACCOUNT_ID")
+JIRA_ISSUE_TYPE = env_str("JIRA_ISSUE_TYPE", "Task")
+
+SLACK_BOT_TOKEN = env_str("SLACK_BOT_TOKEN")
+SLACK_API_URL = env_str("SLACK_API_URL", "https://slack.com/api/")
+
+GOOGLE_SERVICE_ACCOUNT_FILE = env_str("GOOGLE_SERVICE_ACCOUNT_FILE")
+# Replaces the rootUrl of the bundled Drive v3 discovery document, for a local server.
+GOOGLE_DRIVE_ROOT_URL = env_str("GOOGLE_DRIVE_ROOT_URL", "https://www.googleapis.com/")
+# Builds the final report uploaded after an incident closes: a dotted path to a function
+# taking the keyword arguments incident and actor and returning a ReportFile.
+INTEGRATIONS_REPORT_BUILDER = env_str(
+    "INTEGRATIONS_REPORT_BUILDER", "integrations.reports.build_final_report"
+)
+
+CELERY_BEAT_SCHEDULE["integrations-outbox-sweep"] = {
+    "task": "integrations.tasks.outbox_sweep_task",
+    "schedule": float(OUTBOX_SWEEP_INTERVAL_SECONDS),
+}

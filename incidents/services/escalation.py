@@ -1,8 +1,8 @@
 """Pages, reminders and chat posts that leave Incident Desk.
 
 Each delivery channel has one function here. E-mail goes out through Django's mail
-backend. The PagerDuty and Slack integrations do not exist yet, so those functions
-record what they would send on the timeline, marked "Recorded, not sent".
+backend. PagerDuty pages and Slack posts are outbox rows of the integrations app,
+delivered by its tasks (or recorded only, in dry-run mode).
 """
 
 import logging
@@ -19,35 +19,32 @@ from incidents.services.timeline import timeline_record
 
 logger = logging.getLogger(__name__)
 
-# Audiences whose sent updates are also posted to a Slack channel, by setting name.
-SLACK_CHANNEL_SETTINGS = {
-    Audience.CUSTOMERS: "SLACK_STATUS_CHANNEL",
-    Audience.RESPONDERS: "SLACK_WARROOM_CHANNEL",
-}
-
 
 def page_security_lead(*, incident: Incident, actor: Actor, reason: str) -> TimelineEntry:
-    """Page the incident's security lead, or the security on-call if none is assigned.
+    """Page the security lead through PagerDuty and record why on the timeline.
 
-    TODO: trigger the PagerDuty event here once the PagerDuty integration exists; until
-    then the page is recorded on the timeline and not sent.
+    The page is an outbox row, written in the caller's transaction; a second call for
+    the same incident sends no second page. With no PagerDuty credentials the row only
+    records the request it would send.
     """
+    from integrations.services import page_security_lead as pagerduty_page_security_lead
+
+    message = pagerduty_page_security_lead(incident=incident, actor=actor)
     lead = incident.security_lead
     target = lead.get_username() if lead else "the security on-call"
-    service = settings.PAGERDUTY_SERVICE_NAME
     entry = timeline_record(
         incident=incident,
         actor=actor,
         kind=TimelineKind.PAGE,
-        text=f"Recorded, not sent: PagerDuty page to {target} on {service}: {reason}",
+        text=f"Paged {target} through PagerDuty: {reason}",
         data={
             "target_user_id": lead.pk if lead else None,
-            "service": service,
+            "service": settings.PAGERDUTY_SERVICE_NAME,
             "reason": reason,
-            "dry_run": True,
+            "outbox_message_id": message.pk,
         },
     )
-    logger.info("Recorded a security lead page for %s (not sent)", incident.key)
+    logger.info("Queued a security lead page for %s as outbox row %s", incident.key, message.pk)
     return entry
 
 
@@ -91,18 +88,18 @@ def remind_user(
 def post_communication_to_slack(
     *, communication: Communication, actor: Actor
 ) -> TimelineEntry | None:
-    """Post a sent update to its audience's Slack channel, if the audience has one.
+    """Post a sent customer update to the public status channel, through the outbox.
 
-    TODO: call chat.postMessage here once the Slack integration exists; until then the
-    post is recorded on the timeline and not sent. Private incidents are never posted to
-    the public status channel.
+    Private incidents are never posted to the public status channel, and updates for
+    other audiences are not posted there either.
     """
-    setting = SLACK_CHANNEL_SETTINGS.get(communication.audience)
-    if setting is None:
-        return None
+    from integrations.services import communication_post
+
     incident = communication.incident
-    channel = getattr(settings, setting)
-    if incident.private and communication.audience == Audience.CUSTOMERS:
+    channel = settings.SLACK_STATUS_CHANNEL
+    if communication.audience != Audience.CUSTOMERS:
+        return None
+    if incident.private:
         return timeline_record(
             incident=incident,
             actor=actor,
@@ -110,10 +107,15 @@ def post_communication_to_slack(
             text=f"Not posted to {channel}: {incident.key} is private",
             data={"communication_id": communication.pk, "channel": channel},
         )
+    message = communication_post(communication=communication, actor=actor)
     return timeline_record(
         incident=incident,
         actor=actor,
         kind=TimelineKind.NOTIFICATION,
-        text=f"Recorded, not sent: {channel} \u2190 {communication.subject}",
-        data={"communication_id": communication.pk, "channel": channel, "dry_run": True},
+        text=f"Queued for {channel}: {communication.subject}",
+        data={
+            "communication_id": communication.pk,
+            "channel": channel,
+            "outbox_message_id": message.pk if message else None,
+        },
     )

@@ -18,7 +18,6 @@ from incidents.services.clocks import (
     clocks_after_transition,
 )
 from incidents.services.timeline import timeline_record
-from incidents.tasks import enqueue_on_commit, notify_incident_opened_task
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,6 @@ def incident_create(
             at=incident.detected_at,
         )
         clocks_after_open(incident=incident, actor=actor)
-        enqueue_on_commit(notify_incident_opened_task, incident.pk, actor.to_task_argument())
 
     logger.info("Opened incident %s (%s %s)", incident.key, severity, category)
     return incident

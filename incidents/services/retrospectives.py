@@ -206,6 +206,11 @@ def remediation_create(
             text=f"Remediation task added ({owner_text}, {due_text}): {task.title}",
             data={"remediation_task_id": task.pk},
         )
+        if not tracker_key:
+            # Filed in the issue tracker by the outbox, in this same transaction.
+            from integrations.services import remediation_task_file
+
+            remediation_task_file(task=task, actor=actor)
     return task
 
 

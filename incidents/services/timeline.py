@@ -8,6 +8,7 @@ from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.choices import TimelineKind
 from incidents.models import Incident, TimelineEntry
+from integrations.hooks import timeline_entry_recorded
 
 
 def timeline_record(
@@ -23,6 +24,7 @@ def timeline_record(
 
     The caller sets the history actor with `acting_as`, which may differ from the entry's
     actor: a task records its integration as the actor and the requesting user in history.
+    Call it inside the transaction of the change, which also writes the entry's outbox rows.
     """
     entry = TimelineEntry(incident=incident, kind=kind, text=text, data=data or {})
     entry.set_actor(actor)
@@ -30,6 +32,8 @@ def timeline_record(
         entry.occurred_at = at
     entry.full_clean()
     entry.save()
+    # Outbox rows for PagerDuty, Slack and Drive, written in this same transaction.
+    timeline_entry_recorded(entry=entry)
     return entry
 
 

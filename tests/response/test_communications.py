@@ -15,6 +15,7 @@ from incidents.services.communications import (
     communication_update,
 )
 from incidents.services.reference import reference_save
+from integrations.models import OutboxMessage, Target
 from tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +154,10 @@ def test_send_emails_audience_and_records(hostile_incident, staff_actor, staff_u
     timeline = hostile_incident.timeline
     assert timeline.filter(kind=TimelineKind.COMMUNICATION, text__contains="sent").exists()
     slack = timeline.get(kind=TimelineKind.NOTIFICATION, data__channel="#academy-status")
-    assert slack.text.startswith("Recorded, not sent: #academy-status")
+    assert slack.text.startswith("Queued for #academy-status")
+    post = OutboxMessage.objects.get(pk=slack.data["outbox_message_id"])
+    assert post.target == Target.SLACK
+    assert post.payload["channel"] == "#academy-status"
 
 
 def test_send_twice_rejected(hostile_incident, staff_actor):

@@ -8,6 +8,7 @@ from incidents.models import Clock
 from incidents.services import incident_change_severity
 from incidents.services.clocks import clock_sweep
 from incidents.services.triage import incident_engage_security_lead
+from integrations.models import OutboxMessage
 from tests.factories import make_incident
 from tests.response.conftest import START, minutes
 
@@ -86,7 +87,10 @@ def test_page_and_breach_at_15_minutes_once(sev1, clock):
     assert state.breached_at == START + minutes(15)
     assert state.breach_count == 1
     assert pages(sev1).count() == 1
-    assert pages(sev1).get().text.startswith("Recorded, not sent: PagerDuty page")
+    page = pages(sev1).get()
+    assert page.text.startswith("Paged the security on-call through PagerDuty")
+    outbox_row = OutboxMessage.objects.get(pk=page.data["outbox_message_id"])
+    assert outbox_row.operation == "page_security_lead"
     breach = sev1.timeline.filter(kind=TimelineKind.CLOCK, data__breached=True)
     assert breach.count() == 1
 

@@ -1,0 +1,342 @@
+"""Services the rest of Incident Desk calls to reach PagerDuty, Jira, Slack and Google Drive.
+
+The outgoing functions write outbox rows inside the caller's transaction. The incoming
+functions apply what a PagerDuty or Jira webhook reported, through the same kind of
+service, with the integration as actor.
+"""
+
+import logging
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from incidents.actors import Actor
+from incidents.audit import acting_as
+from incidents.choices import AlertSignal, AlertSource, TimelineKind
+from incidents.models import (
+    Audience,
+    Communication,
+    CommunicationStatus,
+    Incident,
+    RemediationStatus,
+    RemediationTask,
+)
+from incidents.services import AlertInput, alert_ingest, timeline_record
+from incidents.severity_matrix import suggest_for_pagerduty
+from integrations import slack
+from integrations.models import (
+    ExternalIdentity,
+    ExternalSystem,
+    JiraIssue,
+    OutboxMessage,
+    PagerDutyIncident,
+    Target,
+)
+from integrations.outbox import outbox_retry, outbox_write
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "communication_post",
+    "jira_issue_synced",
+    "outbox_retry",
+    "page_security_lead",
+    "pagerduty_incident_acknowledged",
+    "pagerduty_incident_triggered",
+    "remediation_task_file",
+]
+
+PAGERDUTY = Actor.for_integration("pagerduty")
+JIRA = Actor.for_integration("jira")
+
+# Jira's statusCategory keys, the same in every workflow and language.
+JIRA_STATUS_CATEGORIES = {
+    "new": RemediationStatus.OPEN,
+    "indeterminate": RemediationStatus.IN_PROGRESS,
+    "done": RemediationStatus.DONE,
+}
+FINISHED_TASK_STATUSES = (RemediationStatus.DONE, RemediationStatus.WONT_DO)
+# The dedup_key the Zendesk receiver gives the alerts of one ticket.
+ZENDESK_TICKET_DEDUP_KEY = "ticket:{ticket_id}"
+
+
+def page_security_lead(*, incident: Incident, actor: Actor) -> OutboxMessage:
+    """Page the security lead through PagerDuty's security escalation policy, once.
+
+    A second call for the same incident returns the first row and sends no second page.
+    """
+    with transaction.atomic(), acting_as(actor):
+        idempotency_key = f"pagerduty:{incident.key}:page-security-lead"
+        existing = OutboxMessage.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+        message = outbox_write(
+            target=Target.PAGERDUTY,
+            operation="page_security_lead",
+            payload={
+                "title": f"Security lead needed: {incident.key} {incident.title}"[:255],
+                "message": (
+                    f"{incident.key} ({incident.severity} {incident.category}) needs the "
+                    f"security lead: {incident.title}"
+                ),
+                "alert_key": incident.key,
+                "incident_key": f"{incident.key}-security-lead",
+            },
+            idempotency_key=idempotency_key,
+            incident=incident,
+            ordering_key=f"pagerduty:{incident.key}",
+        )
+        timeline_record(
+            incident=incident,
+            actor=actor,
+            kind=TimelineKind.NOTIFICATION,
+            text="Security lead paged through PagerDuty",
+            data={"outbox_message_id": message.pk},
+        )
+    return message
+
+
+def communication_post(*, communication: Communication, actor: Actor) -> OutboxMessage | None:
+    """Post an approved customer communication to the public status channel.
+
+    Returns None, posting nothing, for a private incident or for another audience:
+    the status channel is public and only carries updates for customers.
+    """
+    if communication.status not in (CommunicationStatus.APPROVED, CommunicationStatus.SENT):
+        raise ValidationError(
+            {
+                "status": f"Communication {communication.pk} is {communication.status}: "
+                "only approved communications are posted."
+            }
+        )
+    incident = communication.incident
+    if incident.private or communication.audience != Audience.CUSTOMERS:
+        logger.info(
+            "Communication %s of %s not posted to %s (private=%s, audience=%s)",
+            communication.pk,
+            incident.key,
+            settings.SLACK_STATUS_CHANNEL,
+            incident.private,
+            communication.audience,
+        )
+        return None
+    channel = settings.SLACK_STATUS_CHANNEL
+    with transaction.atomic(), acting_as(actor):
+        return outbox_write(
+            target=Target.SLACK,
+            operation="post_message",
+            payload={
+                "channel": channel,
+                "text": f"*{communication.subject}*\n{communication.body}",
+                "thread": slack.NO_THREAD,
+            },
+            idempotency_key=f"slack:{channel}:communication:{communication.pk}",
+            incident=incident,
+            ordering_key=f"slack:{channel}:{incident.key}",
+        )
+
+
+def remediation_task_file(*, task: RemediationTask, actor: Actor) -> OutboxMessage:
+    """File a remediation task as a Jira issue; call it in the task's creating transaction."""
+    with transaction.atomic(), acting_as(actor):
+        return outbox_write(
+            target=Target.JIRA,
+            operation="create_issue",
+            payload={"task_id": task.pk, "incident": task.incident.key},
+            idempotency_key=f"jira:task:{task.pk}:create",
+            incident=task.incident,
+            ordering_key=f"jira:task:{task.pk}",
+        )
+
+
+def _incident_for_pagerduty(pagerduty_incident_id: str, incident_key: str) -> Incident | None:
+    link = PagerDutyIncident.objects.filter(pagerduty_id=pagerduty_incident_id).first()
+    if link is not None:
+        return link.incident
+    if incident_key:
+        return Incident.objects.filter(key=incident_key).first()
+    return None
+
+
+def pagerduty_incident_acknowledged(
+    *,
+    pagerduty_incident_id: str,
+    acknowledged_at: datetime,
+    incident_key: str = "",
+    acknowledged_by: str = "",
+) -> Incident | None:
+    """Record that a PagerDuty incident was acknowledged, for the incident's MTTA.
+
+    The incident is found by the stored PagerDuty incident id, or by incident_key, which
+    is the Incident Desk key for alerts it triggered. The earliest acknowledgement
+    counts, and a repeated webhook changes nothing. Returns None for an unknown incident.
+    """
+    incident = _incident_for_pagerduty(pagerduty_incident_id, incident_key)
+    if incident is None:
+        logger.info("PagerDuty incident %s matches no incident", pagerduty_incident_id)
+        return None
+
+    with transaction.atomic(), acting_as(PAGERDUTY):
+        incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        link, _ = PagerDutyIncident.objects.get_or_create(
+            pagerduty_id=pagerduty_incident_id,
+            defaults={"incident": incident, "incident_key": incident_key},
+        )
+        if link.acknowledged_at is not None:
+            return incident
+        link.acknowledged_at = acknowledged_at
+        link.save(update_fields=["acknowledged_at"])
+
+        if incident.acknowledged_at is None or acknowledged_at < incident.acknowledged_at:
+            incident.acknowledged_at = acknowledged_at
+            incident.save(update_fields=["acknowledged_at", "updated_at"])
+        timeline_record(
+            incident=incident,
+            actor=PAGERDUTY,
+            kind=TimelineKind.NOTE,
+            text=f"Acknowledged in PagerDuty by {_pagerduty_user_label(acknowledged_by)}",
+            data={"pagerduty_incident": pagerduty_incident_id},
+            at=acknowledged_at,
+        )
+    logger.info("PagerDuty incident %s acknowledged %s", pagerduty_incident_id, incident.key)
+    return incident
+
+
+def _pagerduty_user_label(pagerduty_user_id: str) -> str:
+    identity = (
+        ExternalIdentity.objects.filter(
+            system=ExternalSystem.PAGERDUTY, external_id=pagerduty_user_id
+        )
+        .select_related("user")
+        .first()
+    )
+    if identity is not None:
+        return identity.user.get_username()
+    return pagerduty_user_id or "an unknown user"
+
+
+def pagerduty_incident_triggered(
+    *,
+    pagerduty_incident_id: str,
+    title: str,
+    urgency: str = "high",
+    incident_key: str = "",
+    html_url: str = "",
+    zendesk_ticket_id: str = "",
+    payload: dict | None = None,
+) -> Incident:
+    """Link a new PagerDuty incident to its incident, opening one if there is none.
+
+    An incident_key equal to an Incident Desk key is an alert Incident Desk triggered.
+    A PagerDuty incident escalated from a Zendesk ticket joins the open incident of that
+    ticket. Any other opens an incident through alert intake. Redeliveries are no-ops.
+    """
+    incident = _incident_for_pagerduty(pagerduty_incident_id, incident_key)
+    if incident is None and zendesk_ticket_id:
+        dedup_key = ZENDESK_TICKET_DEDUP_KEY.format(ticket_id=zendesk_ticket_id)
+        incident = (
+            Incident.objects.open()
+            .filter(alerts__source=AlertSource.ZENDESK, alerts__dedup_key=dedup_key)
+            .order_by("-detected_at")
+            .first()
+        )
+    if incident is None:
+        suggestion = suggest_for_pagerduty(urgency)
+        result = alert_ingest(
+            AlertInput(
+                source=AlertSource.PAGERDUTY,
+                external_id=pagerduty_incident_id,
+                dedup_key=pagerduty_incident_id,
+                signal=AlertSignal.TRIGGER,
+                title=title,
+                category=suggestion.category,
+                severity=suggestion.severity,
+                payload=payload or {"id": pagerduty_incident_id, "title": title},
+                summary=f"Zendesk ticket {zendesk_ticket_id}" if zendesk_ticket_id else "",
+            )
+        )
+        incident = result.incident
+
+    with transaction.atomic(), acting_as(PAGERDUTY):
+        link, created = PagerDutyIncident.objects.get_or_create(
+            pagerduty_id=pagerduty_incident_id,
+            defaults={"incident": incident, "incident_key": incident_key, "html_url": html_url},
+        )
+        if created and zendesk_ticket_id:
+            timeline_record(
+                incident=incident,
+                actor=PAGERDUTY,
+                kind=TimelineKind.NOTE,
+                text=(
+                    f"PagerDuty incident {pagerduty_incident_id} opened for Zendesk "
+                    f"ticket {zendesk_ticket_id}"
+                ),
+                data={
+                    "pagerduty_incident": pagerduty_incident_id,
+                    "zendesk_ticket": zendesk_ticket_id,
+                },
+            )
+    return link.incident
+
+
+def jira_issue_synced(
+    *, issue_key: str, status_category: str, changed_by_account_id: str = ""
+) -> RemediationTask | None:
+    """Apply a Jira issue's status category to its remediation task.
+
+    Only the statusCategory key (new, indeterminate, done) is read, never the status
+    name, which differs per workflow and language. Changes made by Incident Desk's own
+    Jira account (JIRA_ACCOUNT_ID) are ignored, so its own updates do not echo back.
+    Returns the task, or None when nothing was changed.
+    """
+    if settings.JIRA_ACCOUNT_ID and changed_by_account_id == settings.JIRA_ACCOUNT_ID:
+        logger.info("Ignored Jira change of %s made by Incident Desk itself", issue_key)
+        return None
+    category = status_category.lower()
+    if category not in JIRA_STATUS_CATEGORIES:
+        raise ValidationError(
+            {
+                "status_category": f"Unknown Jira status category {status_category!r}: "
+                f"use one of {sorted(JIRA_STATUS_CATEGORIES)}."
+            }
+        )
+    issue = JiraIssue.objects.filter(issue_key=issue_key).first()
+    task_id = issue.task_id if issue else None
+    if task_id is None:
+        task_id = (
+            RemediationTask.objects.filter(tracker_key=issue_key)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    if task_id is None:
+        logger.info("Jira issue %s matches no remediation task", issue_key)
+        return None
+
+    with transaction.atomic(), acting_as(JIRA):
+        task = (
+            RemediationTask.objects.select_for_update().select_related("incident").get(pk=task_id)
+        )
+        if issue is not None and issue.status_category != category:
+            issue.status_category = category
+            issue.save(update_fields=["status_category"])
+        target = JIRA_STATUS_CATEGORIES[category]
+        if task.status == target or (
+            target == RemediationStatus.DONE and task.status in FINISHED_TASK_STATUSES
+        ):
+            return None
+        previous = task.status
+        task.status = target
+        task.full_clean()
+        task.save(update_fields=["status"])
+        timeline_record(
+            incident=task.incident,
+            actor=JIRA,
+            kind=TimelineKind.ACTION,
+            text=f"Remediation task {task.title!r} moved from {previous} to {target} "
+            f"in {issue_key}",
+            data={"remediation_task_id": task.pk, "from": previous, "to": target},
+        )
+    logger.info("Remediation task %s moved from %s to %s by Jira", task.pk, previous, target)
+    return task
