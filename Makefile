@@ -16,7 +16,7 @@ DEMO_ENV := LOG_LEVEL=WARNING \
 	JIRA_WEBHOOK_SECRET=demo-jira-secret \
 	SNS_CERT_CACHE_DIR=samples/sns-certs
 
-.PHONY: install demo test lint format lock clean
+.PHONY: install demo integrations-demo test lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ ifeq ($(SERVE),1)
 	@echo "Serving the admin at http://$(HOST):$(PORT)/admin/ (Ctrl-C stops it)"
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 endif
+
+# The samples replayed against local fakes of PagerDuty, Slack, Jira and Drive.
+integrations-demo: install
+	rm -f var/integrations-demo.sqlite3
+	$(DEMO_ENV) DATABASE_URL=sqlite:///var/integrations-demo.sqlite3 \
+		$(BIN)/python manage.py migrate --no-input -v0
+	$(DEMO_ENV) DATABASE_URL=sqlite:///var/integrations-demo.sqlite3 \
+		$(BIN)/python manage.py integrations_demo --replay samples/deliveries
 
 test: install
 	$(BIN)/ruff format --check .

@@ -189,16 +189,22 @@ def pagerduty_incident_acknowledged(
         link.acknowledged_at = acknowledged_at
         link.save(update_fields=["acknowledged_at"])
 
-        if incident.acknowledged_at is None or acknowledged_at < incident.acknowledged_at:
-            incident.acknowledged_at = acknowledged_at
+        # PagerDuty's clock and ours differ, and a page can precede the incident here:
+        # MTTA is never negative, so an earlier acknowledgement counts as at detection.
+        counted_at = max(acknowledged_at, incident.detected_at)
+        if incident.acknowledged_at is None or counted_at < incident.acknowledged_at:
+            incident.acknowledged_at = counted_at
             incident.save(update_fields=["acknowledged_at", "updated_at"])
         timeline_record(
             incident=incident,
             actor=PAGERDUTY,
             kind=TimelineKind.NOTE,
             text=f"Acknowledged in PagerDuty by {_pagerduty_user_label(acknowledged_by)}",
-            data={"pagerduty_incident": pagerduty_incident_id},
-            at=acknowledged_at,
+            data={
+                "pagerduty_incident": pagerduty_incident_id,
+                "acknowledged_at": acknowledged_at.isoformat(),
+            },
+            at=counted_at,
         )
     logger.info("PagerDuty incident %s acknowledged %s", pagerduty_incident_id, incident.key)
     return incident
@@ -244,18 +250,28 @@ def pagerduty_incident_triggered(
         )
     if incident is None:
         suggestion = suggest_for_pagerduty(urgency)
+        if zendesk_ticket_id:
+            # Stored as the ticket's Zendesk alert, so the ticket's own webhook joins this
+            # incident in whichever order the two deliveries arrive.
+            source = AlertSource.ZENDESK
+            external_id = f"pagerduty:{pagerduty_incident_id}"
+            dedup_key = ZENDESK_TICKET_DEDUP_KEY.format(ticket_id=zendesk_ticket_id)
+        else:
+            source = AlertSource.PAGERDUTY
+            external_id = dedup_key = pagerduty_incident_id
         result = alert_ingest(
             AlertInput(
-                source=AlertSource.PAGERDUTY,
-                external_id=pagerduty_incident_id,
-                dedup_key=pagerduty_incident_id,
+                source=source,
+                external_id=external_id,
+                dedup_key=dedup_key,
                 signal=AlertSignal.TRIGGER,
                 title=title,
                 category=suggestion.category,
                 severity=suggestion.severity,
                 payload=payload or {"id": pagerduty_incident_id, "title": title},
                 summary=f"Zendesk ticket {zendesk_ticket_id}" if zendesk_ticket_id else "",
-            )
+            ),
+            actor=PAGERDUTY,
         )
         incident = result.incident
 

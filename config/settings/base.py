@@ -203,6 +203,9 @@ WEBHOOK_REPLAY_WINDOW_SECONDS = env_int("WEBHOOK_REPLAY_WINDOW_SECONDS", 300)
 GITHUB_WEBHOOK_SECRET = env_str("GITHUB_WEBHOOK_SECRET")
 CRASHLYTICS_RELAY_SECRET = env_str("CRASHLYTICS_RELAY_SECRET")
 ZENDESK_WEBHOOK_SECRET = env_str("ZENDESK_WEBHOOK_SECRET")
+# Comma-separated: during a secret rotation PagerDuty signs with both, and either verifies.
+PAGERDUTY_WEBHOOK_SECRETS = env_list("PAGERDUTY_WEBHOOK_SECRETS")
+JIRA_WEBHOOK_SECRET = env_str("JIRA_WEBHOOK_SECRET")
 SNS_CERT_CACHE_DIR = env_str("SNS_CERT_CACHE_DIR")
 # SubscribeURL is fetched only when this is on; otherwise the confirmation is recorded.
 SNS_CONFIRM_SUBSCRIPTIONS = env_bool("SNS_CONFIRM_SUBSCRIPTIONS", default=False)

@@ -53,6 +53,7 @@ bytes and ``self.headers`` the request's case-insensitive headers. Classificatio
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -78,6 +79,8 @@ RECEIVERS: dict[str, str] = {
     "github": "integrations.webhooks.github.GitHubReceiver",
     "crashlytics": "integrations.webhooks.crashlytics.CrashlyticsReceiver",
     "zendesk": "integrations.webhooks.zendesk.ZendeskReceiver",
+    "pagerduty": "integrations.webhooks.pagerduty.PagerDutyReceiver",
+    "jira": "integrations.webhooks.jira.JiraReceiver",
 }
 
 INCIDENT_TITLE_MAX = 200
@@ -184,6 +187,11 @@ def optional(data: Any, path: str, default: Any = None) -> Any:
             return default
         value = value[part]
     return default if value is None else value
+
+
+def hub_signature(secret: bytes, body: bytes) -> str:
+    """Return ``sha256=<hex HMAC-SHA256(secret, body)>``, the WebSub form GitHub and Jira send."""
+    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
 def check_hmac(expected: str, given: str, header: str) -> None:

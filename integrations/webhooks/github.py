@@ -7,9 +7,6 @@ advisory (Dependabot) in one repository share an incident.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from incidents import severity_matrix
 from incidents.choices import AlertSignal, AlertSource
 from incidents.services import AlertInput
@@ -19,6 +16,7 @@ from integrations.webhooks.base import (
     SigningContext,
     WebhookError,
     check_hmac,
+    hub_signature,
     optional,
     parse_iso_datetime,
     replace_header,
@@ -42,10 +40,6 @@ TRIGGER_ACTIONS = {
 RECOVERY_ACTIONS = {"fixed", "closed", "closed_by_user", "dismissed", "auto_dismissed"}
 
 
-def github_signature(secret: bytes, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
-
-
 class GitHubReceiver(Receiver):
     source = AlertSource.GITHUB
 
@@ -54,7 +48,7 @@ class GitHubReceiver(Receiver):
         given = self.header(SIGNATURE_HEADER)
         if not given.startswith("sha256="):
             raise WebhookError(401, SIGNATURE_HEADER, f"{SIGNATURE_HEADER} must be sha256=<hex>.")
-        check_hmac(github_signature(secret, self.body), given, SIGNATURE_HEADER)
+        check_hmac(hub_signature(secret, self.body), given, SIGNATURE_HEADER)
 
     def handle(self) -> Reply | list[AlertInput]:
         event = self.headers.get(EVENT_HEADER, "").strip()
@@ -160,7 +154,7 @@ class GitHubReceiver(Receiver):
         cls, body: bytes, headers: dict[str, str], context: SigningContext
     ) -> tuple[bytes, dict[str, str]]:
         secret = require_secret("GITHUB_WEBHOOK_SECRET", SIGNATURE_HEADER)
-        return body, replace_header(headers, SIGNATURE_HEADER, github_signature(secret, body))
+        return body, replace_header(headers, SIGNATURE_HEADER, hub_signature(secret, body))
 
 
 def _time(alert: dict, names: tuple[str, ...]):

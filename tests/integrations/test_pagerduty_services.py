@@ -18,6 +18,7 @@ from tests.integrations.conftest import drain
 pytestmark = pytest.mark.django_db
 
 ACK_TIME = datetime.datetime(2026, 12, 4, 9, 7, tzinfo=datetime.UTC)
+DETECTED = ACK_TIME - datetime.timedelta(minutes=5)
 
 
 def page_rows():
@@ -93,7 +94,7 @@ def test_page_dry_run_records_request(dry_run, staff_actor, time_machine):
 
 
 def test_acknowledgement_sets_mtta(live, staff_actor, time_machine):
-    incident = make_incident(actor=staff_actor, severity=Severity.SEV1)
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV1, detected_at=DETECTED)
     drain(time_machine)
 
     updated = pagerduty_incident_acknowledged(
@@ -125,7 +126,11 @@ def test_repeated_acknowledgement_changes_nothing(live, staff_actor, time_machin
 
 
 def test_earliest_acknowledgement_counts(staff_actor):
-    incident = make_incident(actor=staff_actor, severity=Severity.SEV1)
+    incident = make_incident(
+        actor=staff_actor,
+        severity=Severity.SEV1,
+        detected_at=DETECTED - datetime.timedelta(hours=1),
+    )
     incident = incident_transition(incident=incident, actor=staff_actor, to_status=Status.TRIAGED)
     earlier = incident.acknowledged_at - datetime.timedelta(minutes=3)
 
@@ -134,6 +139,19 @@ def test_earliest_acknowledgement_counts(staff_actor):
     )
 
     assert updated.acknowledged_at == earlier
+
+
+def test_acknowledgement_before_detection_counts_zero(staff_actor):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV1, detected_at=ACK_TIME)
+
+    updated = pagerduty_incident_acknowledged(
+        pagerduty_incident_id="PINC0002",
+        incident_key=incident.key,
+        acknowledged_at=ACK_TIME - datetime.timedelta(minutes=2),
+    )
+
+    assert updated.acknowledged_at == ACK_TIME
+    assert updated.time_to_acknowledge == datetime.timedelta(0)
 
 
 def test_unknown_acknowledgement_is_ignored(db):
@@ -195,5 +213,17 @@ def test_zendesk_escalation_opens_incident(db):
     assert opened == again
     assert opened.severity == Severity.SEV2
     alert = Alert.objects.get(incident=opened)
+    # Stored as the ticket's alert, so the ticket's own webhook joins the same incident.
+    assert alert.source == AlertSource.ZENDESK
+    assert alert.dedup_key == "ticket:5000"
+    assert alert.external_id == "pagerduty:PZD0002"
+
+
+def test_other_pagerduty_incident_opens_incident(db):
+    opened = pagerduty_incident_triggered(
+        pagerduty_incident_id="PDB0003", title="Replica lag above 30 s", urgency="low"
+    )
+
+    alert = Alert.objects.get(incident=opened)
     assert alert.source == AlertSource.PAGERDUTY
-    assert alert.dedup_key == "PZD0002"
+    assert alert.dedup_key == "PDB0003"

@@ -33,7 +33,10 @@ def test_replay_of_the_samples_opens_the_expected_incidents():
         ["github/02-code-scanning-created-instances.json", "202"],
         ["github/03-code-scanning-most-recent-instance.json", "202"],
         ["github/04-dependabot-created.json", "202"],
+        ["jira/01-issue-done-untracked.json", "200"],
         ["zendesk/01-ticket-privacy-escalation.json", "202"],
+        ["zendesk/02-pagerduty-escalation-triggered.json", "200"],
+        ["zendesk/03-pagerduty-escalation-acknowledged.json", "200"],
     ]
     keys = {line.split()[0]: line.split()[2] for line in lines}
     assert keys["cloudwatch/06-api-latency-ok.json"] == keys["cloudwatch/02-api-latency-alarm.json"]
@@ -43,6 +46,10 @@ def test_replay_of_the_samples_opens_the_expected_incidents():
     )
     assert keys["cloudwatch/05-data-plane-queue-insufficient-data.json"] == "-"
     assert keys["github/01-ping.json"] == "-"
+    assert keys["jira/01-issue-done-untracked.json"] == "-"
+    ticket = keys["zendesk/01-ticket-privacy-escalation.json"]
+    assert keys["zendesk/02-pagerduty-escalation-triggered.json"] == ticket
+    assert keys["zendesk/03-pagerduty-escalation-acknowledged.json"] == ticket
 
     incidents = [
         (incident.category, incident.severity, incident.alerts.count())
@@ -62,6 +69,9 @@ def test_replay_of_the_samples_opens_the_expected_incidents():
             (Category.SECURITY, Severity.SEV1, 1),  # Zendesk privacy escalation
         ]
     )
+    escalated = Incident.objects.get(key=ticket)
+    assert escalated.pagerduty_incidents.get().pagerduty_id == "Q3ZD91307ESC0A"
+    assert escalated.acknowledged_at is not None
     api = Incident.objects.get(key=keys["cloudwatch/02-api-latency-alarm.json"])
     assert api.timeline.filter(kind=TimelineKind.RECOVERY).count() == 1
     assert Alert.objects.get(signal=AlertSignal.INFO).incident is None
