@@ -155,7 +155,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.IncidentCursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "incidents.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["incidents.api.throttling.ApiUserRateThrottle"],
 }
+# Requests each user may make to the API, as "<count>/<second|minute|hour|day>"; empty
+# turns the limit off. Counted in the default cache, shared by every process on Redis.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", "600/minute")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Incident Desk API",

@@ -1,7 +1,10 @@
 """Settings for the test suite: the base settings with fixed secrets and fast hashing."""
 
+import os
+import time
+
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, VAR_DIR
+from config.settings.base import CACHES, DATABASES, VAR_DIR
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -12,6 +15,12 @@ PAGERDUTY_WEBHOOK_SECRETS = ["pd-test-secret"]
 JIRA_WEBHOOK_SECRET = "jira-test-secret"
 
 MEDIA_ROOT = VAR_DIR / "test-media"
+
+# Each run counts API requests under its own cache keys: user ids repeat between runs,
+# and the counts of an earlier run may still be in Redis.
+CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}-{time.time_ns()}"
+# High enough that no test is limited unless it sets a rate of its own.
+API_THROTTLE_RATE = "100000/minute"
 
 # A file, not memory, so that a Celery worker started by a test sees the same data.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
