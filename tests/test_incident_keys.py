@@ -10,13 +10,13 @@ from tests.factories import make_incident
 
 @pytest.mark.django_db
 def test_keys_are_sequential_per_year(staff_actor):
-    first = make_incident(actor=staff_actor, detected_at=datetime(2026, 3, 1, tzinfo=UTC))
-    second = make_incident(actor=staff_actor, detected_at=datetime(2026, 3, 2, tzinfo=UTC))
-    next_year = make_incident(actor=staff_actor, detected_at=datetime(2027, 1, 1, tzinfo=UTC))
+    first = make_incident(actor=staff_actor, detected_at=datetime(2025, 3, 1, tzinfo=UTC))
+    second = make_incident(actor=staff_actor, detected_at=datetime(2025, 3, 2, tzinfo=UTC))
+    next_year = make_incident(actor=staff_actor, detected_at=datetime(2026, 1, 1, tzinfo=UTC))
 
-    assert first.key == "INC-2026-0001"
-    assert second.key == "INC-2026-0002"
-    assert next_year.key == "INC-2027-0001"
+    assert first.key == "INC-2025-0001"
+    assert second.key == "INC-2025-0002"
+    assert next_year.key == "INC-2026-0001"
 
 
 @pytest.mark.django_db

@@ -1,3 +1,7 @@
+from datetime import UTC
+
+from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination
 
 
@@ -5,6 +9,26 @@ class SizedCursorPagination(CursorPagination):
     """Cursor pages whose size a client may choose with `page_size`, up to a maximum."""
 
     page_size_query_param = "page_size"
+
+    def decode_cursor(self, request):
+        """Decode the cursor, rejecting a position that is not a storable datetime.
+
+        Every ordering here starts with a datetime field, and the position is compared
+        with it in SQL: an unparsable one raised a field error, and one whose UTC form
+        falls outside years 1-9999 raised OverflowError on SQLite.
+        """
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        try:
+            position = parse_datetime(cursor.position)
+            if position is None:
+                raise ValueError(cursor.position)
+            if position.tzinfo is not None:
+                position.astimezone(UTC)
+        except (ValueError, OverflowError):
+            raise NotFound(self.invalid_cursor_message) from None
+        return cursor
 
 
 class IncidentCursorPagination(SizedCursorPagination):

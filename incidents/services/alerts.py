@@ -120,11 +120,15 @@ def alert_ingest(alert_input: AlertInput, *, actor: Actor | None = None) -> Inge
             with transaction.atomic():
                 alert.save()
         except IntegrityError:
-            # A concurrent delivery of the same id won the race after our check.
-            transaction.set_rollback(True)
-            stored = Alert.objects.get(
+            # A concurrent delivery of the same id won the race after our check. Look it
+            # up before marking this block for rollback, because a block marked for
+            # rollback accepts no further queries.
+            stored = Alert.objects.filter(
                 source=alert_input.source, external_id=alert_input.external_id
-            )
+            ).first()
+            if stored is None:
+                raise
+            transaction.set_rollback(True)
             return IngestResult(alert=stored, incident=stored.incident, duplicate=True)
 
         if incident is not None:

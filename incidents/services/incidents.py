@@ -1,6 +1,6 @@
 import logging
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -30,8 +30,12 @@ ROLE_FIELDS = {
 EDITABLE_FIELDS = {"title", "summary", "category", "private", *ROLE_FIELDS}
 
 
+# How far ahead of this server's clock a reported detection time may be.
+DETECTION_CLOCK_SKEW = timedelta(minutes=5)
+
+
 def _format_key(year: int, number: int) -> str:
-    return f"INC-{year}-{number:04d}"
+    return f"INC-{year:04d}-{number:04d}"
 
 
 def incident_create(
@@ -49,6 +53,16 @@ def incident_create(
     is_drill: bool = False,
 ) -> Incident:
     """Open an incident with the next key of its detection year, and start its clocks."""
+    now = timezone.now()
+    if detected_at is not None and detected_at > now + DETECTION_CLOCK_SKEW:
+        # The key takes the detection year and the clocks start from it, so a future
+        # time would open the incident in a later year with clocks not yet running.
+        raise ValidationError(
+            {
+                "detected_at": f"{detected_at.isoformat()} is in the future: give the time "
+                "the incident was detected, now at the latest."
+            }
+        )
     incident = Incident(
         title=title,
         summary=summary,
@@ -57,7 +71,7 @@ def incident_create(
         private=private,
         commander=commander,
         security_lead=security_lead,
-        detected_at=detected_at or timezone.now(),
+        detected_at=detected_at or now,
         is_drill=is_drill,
     )
     incident.full_clean(exclude=["key"])

@@ -57,8 +57,9 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,9 @@ class Receiver:
     """One provider's webhook. See the module docstring for the interface."""
 
     source: str = ""
+    # The request field or header that each stored model field comes from, so that a
+    # model validation error names what the sender can fix.
+    request_fields: dict[str, str] = {}
 
     def __init__(self, request: HttpRequest, body: bytes):
         self.request = request
@@ -152,14 +156,53 @@ class Receiver:
         return parse_json_object(self.body if raw is None else raw, field_name)
 
 
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range for a JSON number")
+    return value
+
+
 def parse_json_object(raw: bytes | str, field_name: str = "body") -> dict:
     try:
-        value = json.loads(raw)
+        value = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise WebhookError(400, field_name, f"{field_name} is nested too deeply.") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise WebhookError(400, field_name, f"{field_name} is not valid JSON: {error}") from None
     if not isinstance(value, dict):
         raise WebhookError(400, field_name, f"{field_name} must be a JSON object.")
+    _check_storable_text(value)
     return value
+
+
+def _check_storable_text(value: Any) -> None:
+    """Reject NUL characters and lone surrogates, which no database text column accepts."""
+    stack = [("", value)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                child_path = f"{path}.{key}" if path else str(key)
+                stack.append((child_path, key))
+                stack.append((child_path, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}.{n}" if path else str(n), child) for n, child in enumerate(item))
+        elif isinstance(item, str):
+            if "\x00" in item:
+                raise WebhookError(
+                    400, path or "body", f"{path or 'body'} contains a NUL character."
+                )
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise WebhookError(
+                    400, path or "body", f"{path or 'body'} contains a lone surrogate."
+                ) from None
 
 
 _MISSING = object()
@@ -180,13 +223,29 @@ def require(data: Any, path: str, kind: type | tuple[type, ...] | None = None) -
     return value
 
 
-def optional(data: Any, path: str, default: Any = None) -> Any:
+def optional(
+    data: Any,
+    path: str,
+    default: Any = None,
+    kind: type | tuple[type, ...] | None = None,
+    at: str = "",
+) -> Any:
+    """The value at a dotted path, or ``default``; a 400 naming the path if it is not ``kind``.
+
+    ``at`` is the path of ``data`` itself in the delivery, used only to name the field.
+    """
     value: Any = data
     for part in path.split("."):
         if not isinstance(value, dict) or part not in value:
             return default
         value = value[part]
-    return default if value is None else value
+    if value is None:
+        return default
+    if kind is not None and not isinstance(value, kind):
+        name = f"{at}.{path}" if at else path
+        names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise WebhookError(400, name, f"The field {name} must be a {names}.")
+    return value
 
 
 def hub_signature(secret: bytes, body: bytes) -> str:
@@ -221,7 +280,12 @@ def parse_iso_datetime(value: Any, field_name: str) -> datetime | None:
         raise WebhookError(400, field_name, f"{field_name} is not an ISO 8601 time.") from None
     if parsed.tzinfo is None:
         raise WebhookError(400, field_name, f"{field_name} has no time zone.")
-    return parsed
+    try:
+        # Stored as UTC: a time whose UTC form falls outside years 1-9999 cannot be stored
+        # or read back.
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        raise WebhookError(400, field_name, f"{field_name} is out of range.") from None
 
 
 def shorten(text: str, limit: int = INCIDENT_TITLE_MAX) -> str:
@@ -323,6 +387,7 @@ def dispatch(request: HttpRequest, source: str) -> JsonResponse:
     except ValidationError as error:
         logger.warning("Refused %s webhook: invalid alert %s", source, error.messages)
         name = next(iter(getattr(error, "message_dict", {}) or {"body": None}))
+        name = receiver_class.request_fields.get(name, name)
         return WebhookError(422, name, "; ".join(error.messages)).response()
 
     logger.info("Accepted %s webhook with status %s", source, response.status_code)

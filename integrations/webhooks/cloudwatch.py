@@ -54,6 +54,14 @@ def _max_age() -> timedelta:
 
 class CloudWatchReceiver(Receiver):
     source = AlertSource.CLOUDWATCH
+    request_fields = {
+        "external_id": "MessageId",
+        "dedup_key": "AlarmArn",
+        "message_id": "MessageId",
+        "topic_arn": "TopicArn",
+        "token": "Token",
+        "subscribe_url": "SubscribeURL",
+    }
 
     def verify(self) -> None:
         envelope = self.json_object()
@@ -110,7 +118,7 @@ class CloudWatchReceiver(Receiver):
         description = optional(alarm, "AlarmDescription", "")
         title = f"{state}: {name}" + (f" – {description}" if description else "")
         summary_lines = [
-            optional(alarm, "NewStateReason", ""),
+            optional(alarm, "NewStateReason", "", kind=str),
             f"Alarm {arn} ({optional(alarm, 'Region', '')}) moved from "
             f"{optional(alarm, 'OldStateValue', '?')} to {state}.",
         ]
@@ -188,6 +196,7 @@ class CloudWatchReceiver(Receiver):
             subscription.status = SnsSubscriptionStatus.UNSUBSCRIBED
             subscription.message_id = self.envelope["MessageId"]
             subscription.note = "SNS confirmed that this endpoint was unsubscribed."
+            subscription.full_clean(validate_unique=False)
             subscription.save()
         return Reply({"status": "unsubscribed", "topic_arn": subscription.topic_arn})
 
@@ -208,11 +217,11 @@ def _metric_of(alarm: dict) -> tuple[str, str]:
     trigger = optional(alarm, "Trigger", {})
     if not isinstance(trigger, dict):
         return "", ""
-    namespace = trigger.get("Namespace") or ""
-    metric = trigger.get("MetricName") or ""
+    namespace = optional(trigger, "Namespace", "", kind=str, at="Trigger")
+    metric = optional(trigger, "MetricName", "", kind=str, at="Trigger")
     if not namespace:
         # Metric math alarms list their metrics instead.
-        for query in trigger.get("Metrics") or []:
+        for query in optional(trigger, "Metrics", [], kind=list, at="Trigger"):
             stat_metric = optional(query, "MetricStat.Metric", {})
             if isinstance(stat_metric, dict) and stat_metric.get("Namespace"):
                 return stat_metric["Namespace"], stat_metric.get("MetricName") or ""

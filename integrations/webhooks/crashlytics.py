@@ -45,12 +45,13 @@ def relay_signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 class CrashlyticsReceiver(Receiver):
     source = AlertSource.CRASHLYTICS
+    request_fields = {"external_id": "id", "dedup_key": "data.payload.issue.id"}
 
     def verify(self) -> None:
         secret = require_secret("CRASHLYTICS_RELAY_SECRET", SIGNATURE_HEADER)
         timestamp = self.header(TIMESTAMP_HEADER)
         given = self.header(SIGNATURE_HEADER)
-        if not timestamp.isdigit():
+        if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
             raise WebhookError(401, TIMESTAMP_HEADER, f"{TIMESTAMP_HEADER} is not Unix seconds.")
         if abs(time.time() - int(timestamp)) > settings.WEBHOOK_REPLAY_WINDOW_SECONDS:
             raise WebhookError(
@@ -72,9 +73,8 @@ class CrashlyticsReceiver(Receiver):
             )
         payload = require(event, "data.payload", dict)
         app_id = event.get("appid") or event.get("appId") or ""
-        occurred_at = parse_iso_datetime(
-            optional(event, "data.createTime") or event.get("time"), "data.createTime"
-        )
+        time_field = "data.createTime" if optional(event, "data.createTime") else "time"
+        occurred_at = parse_iso_datetime(optional(event, time_field), time_field)
 
         if "trendingIssues" in payload:
             issues = require(event, "data.payload.trendingIssues", list)
@@ -93,11 +93,11 @@ class CrashlyticsReceiver(Receiver):
                 )
             external_id = event_id if len(entries) == 1 else f"{event_id}/{issue['id']}"
             alerts.append(
-                self._alert(external_id, alert_type, app_id, issue, entry, event, occurred_at)
+                self._alert(external_id, alert_type, app_id, issue, entry, event, occurred_at, path)
             )
         return alerts
 
-    def _alert(self, external_id, alert_type, app_id, issue, entry, event, occurred_at):
+    def _alert(self, external_id, alert_type, app_id, issue, entry, event, occurred_at, path):
         suggestion = severity_matrix.suggest_for_crashlytics(alert_type)
         signal = (
             AlertSignal.TRIGGER
@@ -106,7 +106,7 @@ class CrashlyticsReceiver(Receiver):
         )
         kind = alert_type.split(".", 1)[1]
         title = issue.get("title") or issue["id"]
-        where = issue.get("subtitle") or ""
+        where = optional(issue, "subtitle", "", kind=str, at=f"{path}.issue")
         details = [
             f"Crashlytics {kind} for issue {issue['id']} in app {app_id}",
             where,

@@ -42,6 +42,7 @@ RECOVERY_ACTIONS = {"fixed", "closed", "closed_by_user", "dismissed", "auto_dism
 
 class GitHubReceiver(Receiver):
     source = AlertSource.GITHUB
+    request_fields = {"external_id": DELIVERY_HEADER}
 
     def verify(self) -> None:
         secret = require_secret("GITHUB_WEBHOOK_SECRET", SIGNATURE_HEADER)
@@ -83,13 +84,16 @@ class GitHubReceiver(Receiver):
         rule_id = require(payload, "alert.rule.id", str)
         rule = alert["rule"]
         suggestion = severity_matrix.suggest_for_code_scanning(
-            rule.get("security_severity_level"), rule.get("severity")
+            optional(alert, "rule.security_severity_level", kind=str, at="alert"),
+            optional(alert, "rule.severity", kind=str, at="alert"),
         )
         instance = alert.get("most_recent_instance")
+        instance_path = "alert.most_recent_instance"
         if not isinstance(instance, dict):
-            instances = alert.get("instances") or []
+            instances = optional(alert, "instances", [], kind=list, at="alert")
             instance = instances[0] if instances and isinstance(instances[0], dict) else {}
-        location = instance.get("location") or {}
+            instance_path = "alert.instances.0"
+        location = optional(instance, "location", {}, kind=dict, at=instance_path)
         where = location.get("path", "")
         if where and location.get("start_line"):
             where = f"{where}:{location['start_line']}"
@@ -98,9 +102,9 @@ class GitHubReceiver(Receiver):
         summary = [
             f"{tool} rule {rule_id} ({action}) in {repository}",
             f"at {where} on {instance.get('ref', payload.get('ref', ''))}".rstrip(),
-            optional(instance, "message.text", ""),
+            optional(instance, "message.text", "", kind=str, at=instance_path),
             f"Found by {instance['analysis_key']}" if instance.get("analysis_key") else "",
-            optional(alert, "html_url", ""),
+            optional(alert, "html_url", "", kind=str, at="alert"),
         ]
         return AlertInput(
             source=self.source,
@@ -119,7 +123,9 @@ class GitHubReceiver(Receiver):
     def _dependabot(self, delivery, action, signal, repository, alert, payload) -> AlertInput:
         ghsa = require(payload, "alert.security_advisory.ghsa_id", str)
         advisory = alert["security_advisory"]
-        severity = advisory.get("severity") or optional(alert, "security_vulnerability.severity")
+        severity = optional(alert, "security_advisory.severity", kind=str, at="alert") or optional(
+            alert, "security_vulnerability.severity", kind=str, at="alert"
+        )
         suggestion = severity_matrix.suggest_for_dependabot(severity)
         package = optional(alert, "dependency.package.name", "") or optional(
             alert, "security_vulnerability.package.name", ""
@@ -129,8 +135,8 @@ class GitHubReceiver(Receiver):
             f"{ghsa} {advisory.get('cve_id') or ''} ({action}) in {repository}".replace("  ", " "),
             f"{package} {optional(alert, 'security_vulnerability.vulnerable_version_range', '')}"
             + (f", fixed in {patched}" if patched else ""),
-            optional(alert, "dependency.manifest_path", ""),
-            optional(alert, "html_url", ""),
+            optional(alert, "dependency.manifest_path", "", kind=str, at="alert"),
+            optional(alert, "html_url", "", kind=str, at="alert"),
         ]
         title = advisory.get("summary") or ghsa
         return AlertInput(

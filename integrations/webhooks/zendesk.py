@@ -46,6 +46,7 @@ def zendesk_signature(secret: bytes, timestamp: str, body: bytes) -> str:
 
 class ZendeskReceiver(Receiver):
     source = AlertSource.ZENDESK
+    request_fields = {"external_id": "id", "dedup_key": "detail.id"}
 
     def verify(self) -> None:
         secret = require_secret("ZENDESK_WEBHOOK_SECRET", SIGNATURE_HEADER)
@@ -73,9 +74,10 @@ class ZendeskReceiver(Receiver):
         ticket_id = str(require(event, "detail.id", (str, int)))
         detail = event["detail"]
         tags = detail.get("tags") or []
-        if not isinstance(tags, list):
-            raise WebhookError(400, "detail.tags", "detail.tags must be a list.")
-        suggestion = severity_matrix.suggest_for_zendesk(detail.get("priority"), tags)
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise WebhookError(400, "detail.tags", "detail.tags must be a list of strings.")
+        priority = optional(event, "detail.priority", kind=str)
+        suggestion = severity_matrix.suggest_for_zendesk(priority, tags)
         status = str(detail.get("status") or "").lower()
         signal = AlertSignal.RECOVERY if status in RESOLVED_STATUSES else AlertSignal.TRIGGER
         subject = detail.get("subject") or f"Ticket {ticket_id}"
@@ -83,7 +85,7 @@ class ZendeskReceiver(Receiver):
             f"Zendesk ticket {ticket_id} ({event_type.removeprefix(TICKET_EVENT_PREFIX)}), "
             f"priority {detail.get('priority') or 'none'}, status {detail.get('status') or '?'}",
             f"Tags: {', '.join(str(tag) for tag in tags)}" if tags else "",
-            optional(detail, "description", ""),
+            optional(event, "detail.description", "", kind=str),
         ]
         return [
             AlertInput(

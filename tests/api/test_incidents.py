@@ -185,6 +185,7 @@ def test_create_opens_incident_as_request_user(staff_client, staff_user):
         ("category", "weather", "weather"),
         ("commander", 987654, "987654"),
         ("affected_services", ["no-such-service"], "no-such-service"),
+        ("detected_at", "2099-01-01T00:00:00Z", "2099-01-01T00:00:00+00:00 is in the future"),
     ],
 )
 def test_create_rejects_bad_value(staff_client, field, value, fragment):
