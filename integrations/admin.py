@@ -4,9 +4,9 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import path
-from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.actors import Actor
+from incidents.admin.history import AuditHistoryAdmin
 from integrations.models import (
     DriveFile,
     ExternalIdentity,
@@ -23,7 +23,7 @@ from integrations.status import integration_statuses
 ERROR_EXCERPT_CHARS = 120
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(AuditHistoryAdmin):
     """Rows written by the integrations alone: staff read them, and change them by services."""
 
     def has_add_permission(self, request):
@@ -95,7 +95,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ExternalIdentity)
-class ExternalIdentityAdmin(SimpleHistoryAdmin):
+class ExternalIdentityAdmin(AuditHistoryAdmin):
     list_display = ("user", "system", "external_id")
     list_filter = ("system",)
     search_fields = ("user__username", "external_id")

@@ -9,11 +9,11 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.actors import Actor
 from incidents.admin.base import LargeTableAdmin
 from incidents.admin.forms import NoteForm, SeverityForm, TransitionForm, add_service_errors
+from incidents.admin.history import AuditHistoryAdmin
 from incidents.admin.inlines import ActionInline, AlertInline, TimelineInline
 from incidents.admin.response import (
     RESPONSE_INLINES,
@@ -72,7 +72,7 @@ TRANSITION_ACTIONS = [
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
+class IncidentAdmin(AuditHistoryAdmin, LargeTableAdmin):
     list_display = (
         "key",
         "title",
@@ -97,8 +97,7 @@ class IncidentAdmin(SimpleHistoryAdmin, LargeTableAdmin):
     autocomplete_fields = ("commander", "security_lead", "affected_services")
     inlines = (ActionInline, AlertInline, TimelineInline)
     actions = TRANSITION_ACTIONS
-    # Changes made by a webhook or task have no user, so the history names the integration.
-    history_list_display = ("status", "severity", "history_integration")
+    history_columns = (("status", "Status"), ("severity", "Severity"))
 
     def get_queryset(self, request):
         return incidents_visible_to(request.user).prefetch_related(RESPONSE_PREFETCH)

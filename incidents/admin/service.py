@@ -1,11 +1,11 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from incidents.admin.history import AuditHistoryAdmin
 from incidents.models import Service
 
 
 @admin.register(Service)
-class ServiceAdmin(SimpleHistoryAdmin):
+class ServiceAdmin(AuditHistoryAdmin):
     list_display = ("name", "slug", "active")
     list_filter = ("active",)
     search_fields = ("name", "slug")

@@ -187,9 +187,28 @@ def test_history_page_names_integration(admin_client):
     assert response.status_code == 200
     records = response.context["page_obj"].object_list
     assert {record.history_integration for record in records} == {"pagerduty"}
+    assert {record.history_actor for record in records} == {"pagerduty"}
     html = response.content.decode()
-    assert '<th scope="col">history_integration</th>' in html
-    assert "<td>pagerduty</td>" in html
+    assert '<th scope="col">Changed by</th>' in html
+    assert "None" not in html
+
+
+def test_history_page_lists_status_change(admin_client, admin_actor, incident):
+    # Status and the lifecycle times are not editable in forms, and the library's own
+    # diff skips such fields; the page must still list them.
+    incident_transition(incident=incident, actor=admin_actor, to_status=Status.TRIAGED)
+
+    response = admin_client.get(change_url(incident, "history/"))
+
+    newest = response.context["page_obj"].object_list[0]
+    changes = {change["field"]: change for change in newest.history_delta_changes}
+    assert changes["Status"]["old"] == "Detected"
+    assert changes["Status"]["new"] == "Triaged"
+    assert "Acknowledged at" in changes
+    assert newest.history_cells == ["Triaged", incident.get_severity_display()]
+    html = response.content.decode()
+    assert '<th scope="col">Status</th>' in html
+    assert "<strong>Status:</strong> Detected" in html
 
 
 def test_transition_form_moves_status(admin_client, admin_user, incident):
