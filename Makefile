@@ -34,9 +34,11 @@ demo: install
 	$(DEMO_ENV) $(BIN)/python manage.py demo_admin
 	$(DEMO_ENV) $(BIN)/python manage.py replay_deliveries samples/deliveries --sign
 	$(DEMO_ENV) $(BIN)/python manage.py export_report --first --output var/reports
-	$(DEMO_ENV) $(BIN)/python manage.py integrations_demo
 ifeq ($(SERVE),1)
 	@echo "Serving the admin at http://$(HOST):$(PORT)/admin/ (Ctrl-C stops it)"
+	@# The periodic tasks run beside the server, as Celery beat would, until it stops.
+	$(DEMO_ENV) $(BIN)/python manage.py run_schedule & schedule=$$!; \
+	trap 'kill $$schedule' EXIT INT TERM HUP; \
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 endif
 

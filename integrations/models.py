@@ -140,6 +140,9 @@ class PagerDutyIncident(models.Model):
 
     history = audited_history()
 
+    class Meta:
+        verbose_name = "PagerDuty incident"
+
     def __str__(self) -> str:
         return self.pagerduty_id
 

@@ -16,6 +16,7 @@ class IntegrationStatus:
     mode: str
     missing_settings: tuple[str, ...]
     last_success_at: datetime | None
+    last_recorded_at: datetime | None
     last_failure_at: datetime | None
     last_error: str
     pending: int
@@ -32,12 +33,9 @@ def integration_statuses() -> list[IntegrationStatus]:
     for integration in registry.integrations():
         target = integration.target
         rows = OutboxMessage.objects.filter(target=target)
-        success = (
-            rows.filter(status__in=(OutboxStatus.DELIVERED, OutboxStatus.DRY_RUN))
-            .order_by("-delivered_at")
-            .values_list("delivered_at", flat=True)
-            .first()
-        )
+        success = _latest_finished(rows, OutboxStatus.DELIVERED)
+        # Requests recorded in dry-run mode were never sent, so they are no success.
+        recorded = _latest_finished(rows, OutboxStatus.DRY_RUN)
         failure = (
             rows.exclude(last_error="")
             .exclude(last_attempt_at=None)
@@ -53,6 +51,7 @@ def integration_statuses() -> list[IntegrationStatus]:
                 mode=LIVE if integration.is_configured() else DRY_RUN,
                 missing_settings=missing,
                 last_success_at=success,
+                last_recorded_at=recorded,
                 last_failure_at=failure["last_attempt_at"] if failure else None,
                 last_error=failure["last_error"] if failure else "",
                 pending=rows.filter(
@@ -62,3 +61,8 @@ def integration_statuses() -> list[IntegrationStatus]:
             )
         )
     return statuses
+
+
+def _latest_finished(rows, status: str) -> datetime | None:
+    rows = rows.filter(status=status).order_by("-delivered_at")
+    return rows.values_list("delivered_at", flat=True).first()

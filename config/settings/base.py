@@ -110,6 +110,7 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -119,9 +120,12 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # fontTools and WeasyPrint log each step of rendering every PDF at INFO.
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's default configuration gives this logger a console handler of its own,
+        # which printed each of its lines twice next to the root handler.
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+        # fontTools and WeasyPrint log each step of rendering every PDF at INFO.
         "fontTools": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},
     },

@@ -6,11 +6,13 @@ import json
 import random
 import re
 import ssl
+import tempfile
 import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -84,7 +86,9 @@ class FakeVendors:
 
         self.server = ThreadingHTTPServer((LOOPBACK, 0), _handler_for(self))
         self.server.daemon_threads = True
-        context, self.ca_bundle = server_context()
+        # The TLS key, and the certificate clients trust, live until the server stops.
+        self._files = tempfile.TemporaryDirectory(prefix="incident-desk-fakes-")
+        context, self.ca_bundle = server_context(Path(self._files.name))
         # The handshake runs in each request's thread, so a slow client blocks no other.
         self.server.socket = context.wrap_socket(
             self.server.socket, server_side=True, do_handshake_on_connect=False
@@ -102,6 +106,7 @@ class FakeVendors:
         self.released.set()
         self.server.shutdown()
         self.server.server_close()
+        self._files.cleanup()
 
     def __enter__(self) -> "FakeVendors":
         return self.start()

@@ -7,7 +7,6 @@ clients trust this certificate through INTEGRATIONS_CA_BUNDLE.
 import datetime
 import ipaddress
 import ssl
-import tempfile
 from pathlib import Path
 
 from cryptography import x509
@@ -57,9 +56,12 @@ def loopback_certificate(folder: Path) -> tuple[str, str]:
     return certificate_path, key_path
 
 
-def server_context() -> tuple[ssl.SSLContext, str]:
-    """Return a server TLS context and the path of the certificate clients should trust."""
-    folder = Path(tempfile.mkdtemp(prefix="incident-desk-fakes-"))
+def server_context(folder: Path) -> tuple[ssl.SSLContext, str]:
+    """Return a server TLS context and the path of the certificate clients should trust.
+
+    The key and certificate are written to `folder`, which the caller removes when the
+    server stops.
+    """
     certificate_path, key_path = loopback_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate_path, key_path)

@@ -30,7 +30,9 @@ def test_status_command_lists_modes(dry_run, capsys, staff_actor, time_machine):
     assert "missing settings: PAGERDUTY_ROUTING_KEY" in output
     assert "Jira: dry run" in output
     assert "Google Drive: dry run" in output
-    assert "last success: never" in output
+    pagerduty = output.split("PagerDuty: dry run")[1].split("Slack:")[0]
+    assert "last delivered: never" in pagerduty
+    assert "last recorded in dry run: never" not in pagerduty
 
 
 def test_status_command_shows_failure(live, capsys, staff_actor, time_machine):

@@ -59,12 +59,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, replay: Path | None, **options):
-        folder = Path(tempfile.mkdtemp(prefix="incident-desk-demo-"))
         run = int(time.time())
-        with FakeVendors(id_prefix=str(run), first_issue_number=run % 100_000) as fakes:
+        with (
+            tempfile.TemporaryDirectory(prefix="incident-desk-demo-") as folder,
+            FakeVendors(id_prefix=str(run), first_issue_number=run % 100_000) as fakes,
+        ):
             overrides = dict(fakes.settings())
             overrides["GOOGLE_SERVICE_ACCOUNT_FILE"] = write_service_account(
-                folder / "service-account.json", f"{fakes.base_url}/google/token"
+                Path(folder) / "service-account.json", f"{fakes.base_url}/google/token"
             )
             # The fakes sign their webhooks with the configured secrets, or with secrets
             # made for this run when none are configured.
@@ -198,7 +200,7 @@ class Command(BaseCommand):
         )
         for status in integration_statuses():
             self.stdout.write(
-                f"{status.label}: {status.mode}, last success {status.last_success_at}"
+                f"{status.label}: {status.mode}, last delivered {status.last_success_at}"
             )
 
     def _close(self, incident: Incident, actor: Actor, user) -> Incident:

@@ -20,11 +20,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         stopped = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-        folder = Path(tempfile.mkdtemp(prefix="incident-desk-fakes-"))
-        with FakeVendors() as fakes:
+        with (
+            tempfile.TemporaryDirectory(prefix="incident-desk-fakes-") as folder,
+            FakeVendors() as fakes,
+        ):
             environment = dict(fakes.settings())
             environment["GOOGLE_SERVICE_ACCOUNT_FILE"] = write_service_account(
-                folder / "service-account.json", f"{fakes.base_url}/google/token"
+                Path(folder) / "service-account.json", f"{fakes.base_url}/google/token"
             )
             for name, value in environment.items():
                 self.stdout.write(f"export {name}={shlex.quote(value)}")

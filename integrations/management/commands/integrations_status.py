@@ -10,7 +10,8 @@ def _when(value) -> str:
 class Command(BaseCommand):
     help = (
         "List each integration's mode (live, or dry run when its credentials are missing), "
-        "its last success and last failure, and how many outbox rows wait or failed."
+        "its last delivery, last dry-run record and last failure, and how many outbox "
+        "rows wait or failed."
     )
 
     def handle(self, *args, **options):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{status.label}: {status.mode}")
             if status.missing_settings:
                 self.stdout.write(f"  missing settings: {', '.join(status.missing_settings)}")
-            self.stdout.write(f"  last success: {_when(status.last_success_at)}")
+            self.stdout.write(f"  last delivered: {_when(status.last_success_at)}")
+            self.stdout.write(f"  last recorded in dry run: {_when(status.last_recorded_at)}")
             failure = _when(status.last_failure_at)
             if status.last_error:
                 failure = f"{failure}: {status.last_error}"
