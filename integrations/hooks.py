@@ -87,13 +87,14 @@ def _queue_pagerduty_event(incident: Incident, entry: TimelineEntry) -> None:
 
 
 def war_room_text(incident: Incident, entry: TimelineEntry) -> str:
-    return f"*{entry.get_kind_display()}* ({entry.actor_label}): {entry.text}"
+    actor = slack.escape(entry.actor_label)
+    return f"*{entry.get_kind_display()}* ({actor}): {slack.escape(entry.text)}"
 
 
 def thread_parent_text(incident: Incident) -> str:
     return (
         f":rotating_light: *{incident.key}* {incident.severity} {incident.category}: "
-        f"{incident.title}\nStatus: {incident.get_status_display()}"
+        f"{slack.escape(incident.title)}\nStatus: {incident.get_status_display()}"
     )
 
 

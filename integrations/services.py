@@ -129,7 +129,9 @@ def communication_post(*, communication: Communication, actor: Actor) -> OutboxM
             operation="post_message",
             payload={
                 "channel": channel,
-                "text": f"*{communication.subject}*\n{communication.body}",
+                "text": (
+                    f"*{slack.escape(communication.subject)}*\n{slack.escape(communication.body)}"
+                ),
                 "thread": slack.NO_THREAD,
             },
             idempotency_key=f"slack:{channel}:communication:{communication.pk}",

@@ -38,6 +38,15 @@ THREAD_REPLY = "reply"
 NO_THREAD = "none"
 
 
+def escape(text: str) -> str:
+    """Escape &, < and > as Slack's message formatting requires.
+
+    Unescaped, text from a ticket or an alert could mention <!channel> or disguise a link
+    as <https://example.org|anything>. Markup added around the escaped text still works.
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def is_configured() -> bool:
     return bool(settings.SLACK_BOT_TOKEN)
 

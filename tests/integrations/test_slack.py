@@ -182,3 +182,26 @@ def test_internal_audience_is_not_posted(staff_actor):
     communication = make_communication(incident, audience=Audience.EXECUTIVES)
 
     assert communication_post(communication=communication, actor=staff_actor) is None
+
+
+def test_user_text_is_escaped(live, staff_actor, time_machine):
+    # given: a title and an update written by outsiders, with Slack control sequences
+    title = "Login <!channel> & <https://evil.example|reset here>"
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV3, title=title)
+    timeline_add_note(incident=incident, actor=staff_actor, text="Saw <@U123> & <!here>")
+    communication = make_communication(incident)
+    communication.subject = "Fixed <!channel>"
+    communication.save()
+
+    # when
+    communication_post(communication=communication, actor=staff_actor)
+    drain(time_machine)
+
+    # then: no mention or link reaches Slack, and the text reads the same
+    texts = [message["text"] for message in live.messages]
+    assert not any("<!" in text or "<http" in text or "<@" in text for text in texts)
+    escaped_title = "Login &lt;!channel&gt; &amp; &lt;https://evil.example|reset here&gt;"
+    assert any(escaped_title in text for text in texts)
+    assert f"*Note* ({staff_actor.label}): Saw &lt;@U123&gt; &amp; &lt;!here&gt;" in texts
+    public = [m["text"] for m in live.messages if m["channel"] == STATUS_CHANNEL]
+    assert public[0].startswith("*Fixed &lt;!channel&gt;*\n")
