@@ -71,7 +71,15 @@ def compile_template(field: str, source: str, engine: Engine = TEXT_ENGINE):
     try:
         return engine.from_string(source)
     except TemplateSyntaxError as error:
-        raise ValidationError({field: f"Invalid template: {error}"}) from None
+        message = str(error)
+        if "is not a registered tag library" in message:
+            # Django would go on to list the libraries that may be loaded: here, none.
+            library = message.split(" is not")[0]
+            message = (
+                f"{library} cannot be loaded: communication templates use only the "
+                "built-in tags and filters."
+            )
+        raise ValidationError({field: f"Invalid template: {message}"}) from None
 
 
 def _render(field: str, source: str, context: Context, engine: Engine = TEXT_ENGINE) -> str:

@@ -7,7 +7,7 @@ rule added here applies to each of them.
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from incidents.choices import ActionStatus, ClockKind, Status
+from incidents.choices import ActionStatus, ClockKind, ClockState, Status
 from incidents.lifecycle import closure_problems
 from incidents.models import Alert, CommunicationStatus, Incident
 
@@ -81,6 +81,7 @@ def incident_document(incident: Incident) -> dict:
                 "kind": clock.kind,
                 "label": clock.get_kind_display(),
                 "state": clock.state,
+                "state_label": ClockState(clock.state).label,
                 "due_at": clock.due_at,
                 "met_at": clock.met_at,
                 "breached_at": clock.breached_at,

@@ -63,9 +63,10 @@ ZENDESK_TICKET_DEDUP_KEY = "ticket:{ticket_id}"
 
 
 def page_security_lead(*, incident: Incident, actor: Actor) -> OutboxMessage:
-    """Page the security lead through PagerDuty's security escalation policy, once.
+    """Write the outbox row that pages the security lead through PagerDuty, once.
 
     A second call for the same incident returns the first row and sends no second page.
+    The caller records why on the timeline, as incidents.services.escalation does.
     """
     with transaction.atomic(), acting_as(actor):
         idempotency_key = f"pagerduty:{incident.key}:page-security-lead"
@@ -87,13 +88,6 @@ def page_security_lead(*, incident: Incident, actor: Actor) -> OutboxMessage:
             idempotency_key=idempotency_key,
             incident=incident,
             ordering_key=f"pagerduty:{incident.key}",
-        )
-        timeline_record(
-            incident=incident,
-            actor=actor,
-            kind=TimelineKind.NOTIFICATION,
-            text="Security lead paged through PagerDuty",
-            data={"outbox_message_id": message.pk},
         )
     return message
 

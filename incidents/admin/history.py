@@ -3,6 +3,7 @@
 from dataclasses import asdict
 from itertools import pairwise
 
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.history_changes import (
@@ -23,6 +24,16 @@ class AuditHistoryAdmin(SimpleHistoryAdmin):
     object_history_list_template = "admin/audit_history_list.html"
     # (field name, column heading) pairs shown for each version, before the fixed columns.
     history_columns: tuple[tuple[str, str], ...] = ()
+
+    def revert_disabled(self, request, obj=None) -> bool:
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # The library saves a posted old version through the change form even when
+        # reverting is disabled, which would skip the services' checks and timeline.
+        if request.method == "POST":
+            raise PermissionDenied("Old versions can be viewed, not restored.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def history_view(self, request, object_id, extra_context=None):
         context = {"history_columns": [label for _, label in self.history_columns]}

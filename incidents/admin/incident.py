@@ -143,10 +143,6 @@ class IncidentAdmin(AuditHistoryAdmin, LargeTableAdmin):
         # rows protect it in the database too.
         return False
 
-    def revert_disabled(self, request, obj=None) -> bool:
-        # Reverting would write an old row back without the services' checks and timeline.
-        return True
-
     # Saving
 
     def save_model(self, request, obj, form, change):

@@ -33,6 +33,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from incidents.actors import Actor
+from incidents.admin.history import AuditHistoryAdmin
 from incidents.admin.response_forms import TemplatePreviewForm
 from incidents.admin.response_views import document_url, page_url, response_admin_urls
 from incidents.choices import RetrospectiveStatus
@@ -83,10 +84,12 @@ def _changed_fields(form, names) -> dict:
     return {name: form.cleaned_data[name] for name in form.changed_data if name in names}
 
 
-def service_action(service, *, argument: str, done: str, description: str):
+def service_action(service, *, argument: str, done: tuple[str, str], description: str):
     """Build an admin action that calls `service` for each selected row.
 
-    Each rejection is reported with its row, and the successes are counted.
+    Each rejection is reported with its row, and the successes are counted; `done` is
+    the singular and the plural of what the count counts, such as ("update sent",
+    "updates sent").
     """
 
     def action(modeladmin, request, queryset):
@@ -99,7 +102,8 @@ def service_action(service, *, argument: str, done: str, description: str):
                 for message in error.messages:
                     modeladmin.message_user(request, f"{obj}: {message}", messages.ERROR)
         if count:
-            modeladmin.message_user(request, f"{count} {done}.", messages.SUCCESS)
+            text = done[0] if count == 1 else done[1]
+            modeladmin.message_user(request, f"{count} {text}.", messages.SUCCESS)
 
     action.short_description = description
     return action
@@ -255,7 +259,7 @@ def runbook_actions() -> dict:
         action = service_action(
             partial(runbook_start, runbook=runbook),
             argument="incident",
-            done=f"incidents started {runbook.title}",
+            done=(f"incident started {runbook.title}", f"incidents started {runbook.title}"),
             description=description,
         )
         actions[name] = (action, name, description)
@@ -307,7 +311,7 @@ class IncidentResponseAdmin(admin.ModelAdmin):
 # Reference data.
 
 
-class ReferenceAdmin(admin.ModelAdmin):
+class ReferenceAdmin(AuditHistoryAdmin):
     def save_model(self, request, obj, form, change):
         reference_save(instance=obj, actor=_actor(request))
 
@@ -361,7 +365,7 @@ class RunbookStepInline(ReadOnlyInline):
 
 
 @admin.register(RunbookVersion)
-class RunbookVersionAdmin(admin.ModelAdmin):
+class RunbookVersionAdmin(AuditHistoryAdmin):
     list_display = ["runbook", "number", "loaded_at", "content_hash"]
     readonly_fields = [
         "runbook",
@@ -392,7 +396,7 @@ class RunbookVersionInline(ReadOnlyInline):
 
 
 @admin.register(Runbook)
-class RunbookAdmin(admin.ModelAdmin):
+class RunbookAdmin(AuditHistoryAdmin):
     """Runbooks change in the repository and are loaded with `manage.py load_runbooks`."""
 
     list_display = ["title", "slug", "position"]
@@ -412,7 +416,7 @@ class RunbookAdmin(admin.ModelAdmin):
 # Work on incidents.
 
 
-class IncidentScopedAdmin(admin.ModelAdmin):
+class IncidentScopedAdmin(AuditHistoryAdmin):
     """Rows of visible incidents only."""
 
     def get_queryset(self, request):
@@ -477,13 +481,13 @@ class CommunicationAdmin(IncidentScopedAdmin):
     approve = service_action(
         communication_approve,
         argument="communication",
-        done="updates approved",
+        done=("update approved", "updates approved"),
         description="Approve the selected drafts",
     )
     send = service_action(
         communication_send,
         argument="communication",
-        done="updates sent",
+        done=("update sent", "updates sent"),
         description="Send the selected approved updates",
     )
 
@@ -521,13 +525,13 @@ class RetrospectiveAdmin(ServiceManyToManyMixin, IncidentScopedAdmin):
     hold = service_action(
         retrospective_hold,
         argument="retrospective",
-        done="retrospectives held",
+        done=("retrospective held", "retrospectives held"),
         description="Mark the selected retrospectives as held",
     )
     publish = service_action(
         retrospective_publish,
         argument="retrospective",
-        done="retrospectives published",
+        done=("retrospective published", "retrospectives published"),
         description="Publish the selected retrospectives",
     )
 
@@ -559,13 +563,14 @@ class RemediationTaskAdmin(IncidentScopedAdmin):
             owner=obj.owner,
             due_date=obj.due_date,
             tracker_key=obj.tracker_key,
+            status=obj.status,
         )
         obj.pk = created.pk
         obj._state.adding = False
 
 
 @admin.register(Drill)
-class DrillAdmin(ServiceManyToManyMixin, admin.ModelAdmin):
+class DrillAdmin(ServiceManyToManyMixin, AuditHistoryAdmin):
     list_display = ["held_on", "scenario", "incident"]
     filter_horizontal = ["participants"]
     search_fields = ["scenario"]
@@ -595,7 +600,7 @@ class DrillAdmin(ServiceManyToManyMixin, admin.ModelAdmin):
 
 
 @admin.register(Clock)
-class ClockAdmin(admin.ModelAdmin):
+class ClockAdmin(AuditHistoryAdmin):
     """Every clock, for audits; clocks change only through the lifecycle and the sweep."""
 
     show_full_result_count = False

@@ -444,7 +444,6 @@ class IncidentRemediationTasks(ResponseView):
     def post(self, request: Request, key: str) -> Response:
         incident = self.incident(key)
         data = self.valid(s.RemediationTaskSerializer)
-        data.pop("status", None)
         task = remediation_create(incident=incident, actor=self.actor(), **data)
         body = s.RemediationTaskSerializer(task).data
         return Response(body, status=status.HTTP_201_CREATED)

@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from incidents.api.serializers import StrictInputMixin
 from incidents.choices import (
     ActionKind,
     ActionStatus,
@@ -62,7 +63,7 @@ class TriageAnswersSerializer(serializers.Serializer):
     websocket_delivery_ms = serializers.IntegerField(min_value=0, required=False, allow_null=True)
 
 
-class TriageInputSerializer(TriageAnswersSerializer):
+class TriageInputSerializer(StrictInputMixin, TriageAnswersSerializer):
     severity = serializers.ChoiceField(
         choices=Severity.choices, required=False, help_text="Empty to take the suggestion."
     )
@@ -90,7 +91,7 @@ class TriageAssessmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class RolesSerializer(serializers.Serializer):
+class RolesSerializer(StrictInputMixin, serializers.Serializer):
     commander = user_field(required=False, allow_null=True)
     security_lead = user_field(required=False, allow_null=True)
     communications_lead = user_field(required=False, allow_null=True)
@@ -153,7 +154,7 @@ class RunbookSerializer(serializers.ModelSerializer):
         ]
 
 
-class RunbookStartSerializer(serializers.Serializer):
+class RunbookStartSerializer(StrictInputMixin, serializers.Serializer):
     runbook = serializers.SlugRelatedField(slug_field="slug", queryset=Runbook.objects.all())
 
 
@@ -186,7 +187,7 @@ class CommunicationSerializer(serializers.ModelSerializer):
         ]
 
 
-class CommunicationDraftSerializer(serializers.Serializer):
+class CommunicationDraftSerializer(StrictInputMixin, serializers.Serializer):
     """Either a template to render, or an audience with its own subject and body."""
 
     template = serializers.SlugRelatedField(
@@ -217,17 +218,17 @@ class CommunicationPreviewSerializer(CommunicationDraftSerializer):
     required_without_template = ("subject", "body")
 
 
-class CommunicationEditSerializer(serializers.Serializer):
+class CommunicationEditSerializer(StrictInputMixin, serializers.Serializer):
     subject = serializers.CharField(required=False)
     body = serializers.CharField(required=False)
 
 
-class ResolveSerializer(serializers.Serializer):
+class ResolveSerializer(StrictInputMixin, serializers.Serializer):
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RetrospectiveSerializer(serializers.ModelSerializer):
+class RetrospectiveSerializer(StrictInputMixin, serializers.ModelSerializer):
     facilitator = user_field(required=False, allow_null=True)
     attendees = user_field(many=True, required=False)
 
@@ -251,7 +252,7 @@ class RetrospectiveSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "due_date", "held_at", "published_at"]
 
 
-class RemediationTaskSerializer(serializers.ModelSerializer):
+class RemediationTaskSerializer(StrictInputMixin, serializers.ModelSerializer):
     owner = user_field(required=False, allow_null=True)
     status = serializers.ChoiceField(choices=RemediationStatus.choices, required=False)
 
@@ -260,7 +261,7 @@ class RemediationTaskSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "description", "owner", "due_date", "status", "tracker_key"]
 
 
-class DrillSerializer(serializers.ModelSerializer):
+class DrillSerializer(StrictInputMixin, serializers.ModelSerializer):
     participants = user_field(many=True, required=False)
     incident = serializers.SlugRelatedField(
         slug_field="key", required=False, allow_null=True, read_only=True

@@ -17,7 +17,7 @@ OWN_ROUTES = {
 }
 
 
-class StrictInputSerializer(serializers.Serializer):
+class StrictInputMixin:
     """Reject fields this serializer does not accept, instead of ignoring them silently."""
 
     def to_internal_value(self, data):
@@ -31,6 +31,10 @@ class StrictInputSerializer(serializers.Serializer):
                     errors[name] = [f"{name} cannot be set here: {hint}."]
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
+
+
+class StrictInputSerializer(StrictInputMixin, serializers.Serializer):
+    pass
 
 
 def _active_users():

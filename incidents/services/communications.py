@@ -12,13 +12,20 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.choices import TimelineKind
 from incidents.communications import render_communication, text_to_html
-from incidents.models import Communication, CommunicationStatus, CommunicationTemplate, Incident
+from incidents.models import (
+    Audience,
+    Communication,
+    CommunicationStatus,
+    CommunicationTemplate,
+    Incident,
+)
 from incidents.services.clocks import clock_reset_update
 from incidents.services.escalation import post_communication_to_slack
 from incidents.services.timeline import timeline_record
@@ -165,6 +172,29 @@ def _send_email(communication: Communication) -> list[str]:
     return recipients
 
 
+def _check_someone_receives(communication: Communication) -> None:
+    """Reject sending an update that no e-mail recipient and no channel would receive.
+
+    Recorded as sent, such an update would count for the update clock, and a regulator
+    notice would look delivered, when nobody was told.
+    """
+    if settings.COMMUNICATION_RECIPIENTS.get(communication.audience):
+        return
+    posted_publicly = (
+        communication.audience == Audience.CUSTOMERS and not communication.incident.private
+    )
+    if posted_publicly:
+        return
+    setting = f"COMMUNICATION_RECIPIENTS_{communication.audience.upper()}"
+    raise ValidationError(
+        {
+            "audience": f"No one would receive this update for "
+            f"{communication.get_audience_display().lower()}: {setting} lists no e-mail "
+            "recipients. Set it, then send the update again."
+        }
+    )
+
+
 def communication_send(*, communication: Communication, actor: Actor) -> Communication:
     """Send an approved update by e-mail and to Slack, and restart the update clock.
 
@@ -181,6 +211,7 @@ def communication_send(*, communication: Communication, actor: Actor) -> Communi
             sent = timezone.localtime(communication.sent_at).strftime("%Y-%m-%d %H:%M %Z")
             raise ValidationError({"status": f"This update was already sent at {sent}."})
 
+        _check_someone_receives(communication)
         now = timezone.now()
         communication.recipients = _send_email(communication)
         communication.status = CommunicationStatus.SENT
@@ -189,9 +220,10 @@ def communication_send(*, communication: Communication, actor: Actor) -> Communi
 
         incident = communication.incident
         if communication.recipients:
-            delivery = f"e-mailed to {len(communication.recipients)} recipients"
+            count = len(communication.recipients)
+            delivery = f"e-mailed to {count} recipient{pluralize(count)}"
         else:
-            delivery = "no e-mail recipients are configured for this audience"
+            delivery = "no e-mail recipients are configured; posted to the status channel"
         timeline_record(
             incident=incident,
             actor=actor,

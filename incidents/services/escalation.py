@@ -23,9 +23,10 @@ logger = logging.getLogger(__name__)
 def page_security_lead(*, incident: Incident, actor: Actor, reason: str) -> TimelineEntry:
     """Page the security lead through PagerDuty and record why on the timeline.
 
-    The page is an outbox row, written in the caller's transaction; a second call for
-    the same incident sends no second page. With no PagerDuty credentials the row only
-    records the request it would send.
+    The page is an outbox message, written in the caller's transaction, and a second
+    call for the same incident sends no second page. The timeline says the page was
+    queued: the message shows whether it was delivered, or, with no PagerDuty
+    credentials, only recorded.
     """
     from integrations.services import page_security_lead as pagerduty_page_security_lead
 
@@ -36,7 +37,7 @@ def page_security_lead(*, incident: Incident, actor: Actor, reason: str) -> Time
         incident=incident,
         actor=actor,
         kind=TimelineKind.PAGE,
-        text=f"Paged {target} through PagerDuty: {reason}",
+        text=f"Page to {target} queued for PagerDuty as outbox message {message.pk}: {reason}",
         data={
             "target_user_id": lead.pk if lead else None,
             "service": settings.PAGERDUTY_SERVICE_NAME,

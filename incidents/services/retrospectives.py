@@ -11,7 +11,7 @@ from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.business_days import add_business_days, start_of_day
 from incidents.choices import ClockKind, RetrospectiveStatus, TimelineKind
-from incidents.models import Incident, RemediationTask, Retrospective
+from incidents.models import Incident, RemediationStatus, RemediationTask, Retrospective
 from incidents.services.clocks import clock_meet, clock_start
 from incidents.services.fields import reject_unknown_fields
 from incidents.services.timeline import timeline_record
@@ -154,7 +154,8 @@ def retrospective_publish(*, retrospective: Retrospective, actor: Actor) -> Retr
         retrospective = _locked(retrospective)
         _require_status(retrospective, RetrospectiveStatus.HELD, "published")
         missing = {
-            name: f"A published retrospective needs its {name.replace('_', ' ')}."
+            name: "A published retrospective needs this section: "
+            f"{Retrospective._meta.get_field(name).verbose_name}."
             for name in PUBLISH_REQUIRED
             if not getattr(retrospective, name).strip()
         }
@@ -185,7 +186,9 @@ def remediation_create(
     owner: AbstractBaseUser | None = None,
     due_date: date | None = None,
     tracker_key: str = "",
+    status: str = RemediationStatus.OPEN,
 ) -> RemediationTask:
+    """Add a remediation task and, unless it is tracked already or finished, file it in Jira."""
     task = RemediationTask(
         incident=incident,
         title=title.strip(),
@@ -193,6 +196,7 @@ def remediation_create(
         owner=owner,
         due_date=due_date,
         tracker_key=tracker_key,
+        status=status,
     )
     task.full_clean()
     with transaction.atomic(), acting_as(actor):
@@ -203,10 +207,11 @@ def remediation_create(
             incident=incident,
             actor=actor,
             kind=TimelineKind.REMEDIATION,
-            text=f"Remediation task added ({owner_text}, {due_text}): {task.title}",
+            text=f"Remediation task added ({owner_text}, {due_text}, "
+            f"{task.get_status_display().lower()}): {task.title}",
             data={"remediation_task_id": task.pk},
         )
-        if not tracker_key:
+        if not tracker_key and status not in (RemediationStatus.DONE, RemediationStatus.WONT_DO):
             # Filed in the issue tracker by the outbox, in this same transaction.
             from integrations.services import remediation_task_file
 

@@ -309,3 +309,40 @@ def test_view_only_staff_cannot_use_forms(client, admin_actor):
     assert severity.status_code == 403
     incident.refresh_from_db()
     assert incident.severity == Severity.SEV2
+
+
+def test_old_version_cannot_be_restored(admin_client, admin_actor, incident):
+    incident_transition(incident=incident, actor=admin_actor, to_status=Status.TRIAGED)
+    first = incident.history.earliest()
+    url = change_url(incident, f"history/{first.history_id}/")
+    data = change_form_data(admin_client.get(change_url(incident)))
+
+    viewed = admin_client.get(url)
+    posted = admin_client.post(url, data)
+
+    assert viewed.status_code == 200
+    assert posted.status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == Status.TRIAGED
+
+
+@pytest.mark.parametrize("model", ["communication", "retrospective", "remediationtask", "clock"])
+def test_response_records_have_history_pages(admin_client, admin_actor, model):
+    incident = make_incident(actor=admin_actor, severity=Severity.SEV1)
+    incident_transition(
+        incident=incident, actor=admin_actor, to_status=Status.RESOLVED, override_reason="Test"
+    )
+    record = {
+        "retrospective": lambda: incident.retrospective,
+        "clock": lambda: incident.clocks.first(),
+        "remediationtask": lambda: incident.remediation_tasks.create(title="Rotate keys"),
+        "communication": lambda: incident.communications.create(
+            audience="customers", subject="Resolved", body="All fixed."
+        ),
+    }[model]()
+
+    response = admin_client.get(f"/admin/incidents/{model}/{record.pk}/history/")
+
+    assert response.status_code == 200
+    assert response.context["page_obj"].object_list
+    assert "doesn't have a change history" not in response.content.decode()

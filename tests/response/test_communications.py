@@ -195,3 +195,56 @@ def test_security_template_rejected_for_availability(staff_actor):
         communication_draft_from_template(incident=incident, actor=staff_actor, template=template)
 
     assert "for security incidents" in error.value.message_dict["template"][0]
+
+
+@pytest.mark.parametrize(
+    ("audience", "private"),
+    [(Audience.REGULATORS, False), (Audience.CUSTOMERS, True)],
+    ids=["regulators", "private-customers"],
+)
+def test_send_to_nobody_is_rejected(settings, staff_actor, audience, private):
+    # given: no e-mail recipients, and no public post for this update
+    settings.COMMUNICATION_RECIPIENTS = {**settings.COMMUNICATION_RECIPIENTS, audience: []}
+    incident = make_incident(actor=staff_actor, private=private)
+    draft = communication_draft(
+        incident=incident, actor=staff_actor, audience=audience, subject="s", body="b"
+    )
+    communication_approve(communication=draft, actor=staff_actor)
+    entries = incident.timeline.count()
+
+    # when
+    with pytest.raises(ValidationError) as error:
+        communication_send(communication=draft, actor=staff_actor)
+
+    # then: the update stays approved and unsent, and the message names the setting
+    message = error.value.message_dict["audience"][0]
+    assert f"COMMUNICATION_RECIPIENTS_{audience.upper()}" in message
+    draft.refresh_from_db()
+    assert draft.status == CommunicationStatus.APPROVED
+    assert incident.timeline.count() == entries
+
+
+def test_public_post_counts_as_delivery(settings, staff_actor):
+    settings.COMMUNICATION_RECIPIENTS = {**settings.COMMUNICATION_RECIPIENTS, "customers": []}
+    incident = make_incident(actor=staff_actor)
+    draft = communication_draft(
+        incident=incident, actor=staff_actor, audience="customers", subject="s", body="b"
+    )
+    communication_approve(communication=draft, actor=staff_actor)
+
+    sent = communication_send(communication=draft, actor=staff_actor)
+
+    assert sent.status == CommunicationStatus.SENT
+    assert OutboxMessage.objects.filter(target=Target.SLACK, payload__channel="#academy-status")
+
+
+def test_load_tag_is_explained(hostile_incident):
+    with pytest.raises(ValidationError) as error:
+        render_communication(
+            subject="s", body="{% load static %}{% static 'x' %}", incident=hostile_incident
+        )
+
+    assert error.value.message_dict["body"] == [
+        "Invalid template: 'static' cannot be loaded: communication templates use only "
+        "the built-in tags and filters."
+    ]

@@ -6,6 +6,7 @@ from incidents.actors import Actor
 from incidents.choices import Severity, Status
 from incidents.services import alert_ingest, incident_transition
 from incidents.services.clocks import clock_sweep
+from integrations.models import OutboxMessage
 from tests.factories import UserFactory
 from tests.response import journey
 from tests.response.journey import at
@@ -191,3 +192,50 @@ def test_draft_without_template_needs_fields(clock):
 
     assert response.status_code == 400
     assert set(response.json()) == {"audience", "body"}
+
+
+@pytest.mark.parametrize(
+    ("route", "method", "data"),
+    [
+        ("roles/", "patch", {"comander": None}),
+        (
+            "communications/",
+            "post",
+            {"audience": "customers", "subject": "x", "body": "y", "bogus": 1},
+        ),
+        ("remediation-tasks/", "post", {"title": "Rotate keys", "titel": "typo"}),
+    ],
+    ids=["roles", "communication", "remediation-task"],
+)
+def test_misspelled_field_is_400(clock, route, method, data):
+    staff = UserFactory(username="duty-engineer")
+    incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
+    entries = incident.timeline.count()
+
+    response = getattr(client_for(staff), method)(
+        f"/api/v1/incidents/{incident.key}/{route}", data, format="json"
+    )
+
+    assert response.status_code == 400
+    [unknown] = set(data) - {"audience", "subject", "body", "title"}
+    assert response.json()[unknown] == [
+        f"{unknown} cannot be set here: remove it from the request."
+    ]
+    assert incident.timeline.count() == entries
+
+
+def test_finished_task_keeps_status_and_is_not_filed(clock):
+    staff = UserFactory(username="duty-engineer")
+    incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
+
+    response = client_for(staff).post(
+        f"/api/v1/incidents/{incident.key}/remediation-tasks/",
+        {"title": "Rewrite the profile cache", "status": "wont_do"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "wont_do"
+    task = incident.remediation_tasks.get()
+    assert task.status == "wont_do"
+    assert not OutboxMessage.objects.filter(target="jira").exists()

@@ -146,7 +146,9 @@ def test_publish_needs_every_section(resolved, commander, commander_actor):
         retrospective_publish(retrospective=retrospective, actor=commander_actor)
 
     assert "summary" not in error.value.message_dict
-    assert error.value.message_dict["lessons"] == ["A published retrospective needs its lessons."]
+    assert error.value.message_dict["lessons"] == [
+        "A published retrospective needs this section: lessons."
+    ]
     retrospective.refresh_from_db()
     assert retrospective.status == RetrospectiveStatus.HELD
 

@@ -88,7 +88,7 @@ def test_page_and_breach_at_15_minutes_once(sev1, clock):
     assert state.breach_count == 1
     assert pages(sev1).count() == 1
     page = pages(sev1).get()
-    assert page.text.startswith("Paged the security on-call through PagerDuty")
+    assert page.text.startswith("Page to the security on-call queued for PagerDuty")
     outbox_row = OutboxMessage.objects.get(pk=page.data["outbox_message_id"])
     assert outbox_row.operation == "page_security_lead"
     breach = sev1.timeline.filter(kind=TimelineKind.CLOCK, data__breached=True)

@@ -13,6 +13,7 @@ from incidents.actors import Actor
 from incidents.choices import Category, Severity, Status
 from incidents.models import Incident
 from incidents.services import incident_create, incident_transition, timeline_add_note
+from incidents.services.escalation import page_security_lead
 from incidents.services.retrospectives import (
     remediation_create,
     retrospective_hold,
@@ -23,7 +24,6 @@ from integrations.fakes import FakeVendors
 from integrations.fakes.google import write_service_account
 from integrations.fakes.webhooks import jira_issue_transitioned, pagerduty_incident_event
 from integrations.outbox import outbox_deliver_due
-from integrations.services import page_security_lead
 from integrations.status import integration_statuses
 from integrations.webhooks.base import WebhookError
 from integrations.webhooks.deliveries import (
@@ -159,7 +159,9 @@ class Command(BaseCommand):
         if incident.status == Status.DETECTED:
             incident = incident_transition(incident=incident, actor=actor, to_status=Status.TRIAGED)
         timeline_add_note(incident=incident, actor=actor, text="Blocked the attacking ASN")
-        page_security_lead(incident=incident, actor=actor)
+        page_security_lead(
+            incident=incident, actor=actor, reason="Credential stuffing needs the security lead"
+        )
         self._deliver()
         pages = sum(len(pd["responder_requests"]) for pd in fakes.pagerduty_incidents.values())
         self.stdout.write(f"Security lead paged: {pages} responder request(s)")
