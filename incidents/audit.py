@@ -33,8 +33,9 @@ def _stamp_history_actor(sender, history_instance, **kwargs) -> None:
     actor = _current_actor.get()
     if actor is None:
         return
-    if actor.user is not None:
-        history_instance.history_user = actor.user
+    # An integration acting inside a staff request (an outbox attempt run in-process after
+    # the admin retry action) is recorded without the request's user.
+    history_instance.history_user = actor.user
     if hasattr(history_instance, "history_integration"):
         history_instance.history_integration = actor.integration
 

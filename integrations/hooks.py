@@ -16,6 +16,8 @@ from integrations.outbox import outbox_write
 # war room would post about posting.
 NOT_POSTED_KINDS = frozenset({TimelineKind.NOTIFICATION})
 ALERT_STATES = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}
+# The actor of the changes a PagerDuty webhook makes (integrations.services.PAGERDUTY).
+PAGERDUTY_ACTOR = "pagerduty"
 
 
 def timeline_entry_recorded(*, entry: TimelineEntry) -> None:
@@ -50,6 +52,10 @@ def pagerduty_alert_state(incident: Incident) -> tuple[str | None, int]:
 def _pagerduty_action(incident: Incident, entry: TimelineEntry, state: str | None) -> str | None:
     pages = incident.severity in settings.PAGERDUTY_TRIGGER_SEVERITIES
     alert_open = state in ("triggered", "acknowledged")
+    if entry.kind == TimelineKind.CREATED and entry.actor_integration == PAGERDUTY_ACTOR:
+        # Opened from a PagerDuty incident, so on-call is already paged. A trigger of our
+        # own would page them again, for a second alert that nobody acknowledges.
+        return None
     if entry.kind in (TimelineKind.CREATED, TimelineKind.SEVERITY):
         return "trigger" if pages and incident.is_open and not alert_open else None
     if entry.kind != TimelineKind.STATUS:

@@ -130,12 +130,20 @@ class PagerDutyIncident(models.Model):
     """A PagerDuty incident that belongs to an Incident Desk incident."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="pagerduty_incidents"
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="pagerduty_incidents",
+        null=True,
+        blank=True,
+        help_text="Empty while an acknowledgement waits for the webhook that links it.",
     )
     pagerduty_id = models.CharField(max_length=64, unique=True)
     incident_key = models.CharField(max_length=255, blank=True)
     html_url = models.URLField(max_length=500, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(
+        max_length=64, blank=True, help_text="The PagerDuty user id of whoever acknowledged."
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = audited_history()

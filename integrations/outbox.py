@@ -132,13 +132,13 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
         with acting_as(actor):
             delivery = operation.send(message, dry_run)
     except DeliveryError as error:
-        return _record_failure(message, token, error)
+        return _record_failure(message, token, error, _request_of(operation, message))
     except Exception as error:
         # A bug or an unreadable setting rather than a vendor error. It is retried up to
         # the limit, so the row shows the error in the admin instead of staying "sending".
         logger.exception("Outbox message %s raised an unexpected error", message.pk)
         unexpected = TransientDeliveryError(f"Unexpected {type(error).__name__}: {error}")
-        return _record_failure(message, token, unexpected)
+        return _record_failure(message, token, unexpected, _request_of(operation, message))
 
     status = OutboxStatus.DRY_RUN if dry_run else OutboxStatus.DELIVERED
     finished = _finish(
@@ -162,7 +162,19 @@ def outbox_deliver(*, message_id: int) -> OutboxMessage | None:
     return finished
 
 
-def _record_failure(message: OutboxMessage, token: str, error: DeliveryError) -> OutboxMessage:
+def _request_of(operation: registry.Operation, message: OutboxMessage) -> dict:
+    """Return the request a failed attempt sent, as its dry run describes it, for the admin."""
+    try:
+        with acting_as(Actor.for_integration(message.target)):
+            return operation.send(message, True).request
+    except Exception:
+        logger.exception("Could not describe the request of outbox message %s", message.pk)
+        return message.request
+
+
+def _record_failure(
+    message: OutboxMessage, token: str, error: DeliveryError, request: dict
+) -> OutboxMessage:
     text = str(error)
     if isinstance(error, NotReadyError):
         # Waiting on another row is not the call failing: the attempt is given back.
@@ -173,6 +185,7 @@ def _record_failure(message: OutboxMessage, token: str, error: DeliveryError) ->
             attempts=message.attempts - 1,
             next_attempt_at=timezone.now() + timedelta(seconds=NOT_READY_DELAY_SECONDS),
             last_error=text,
+            request=request,
         )
     if error.retryable and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
         delay = retry_delay(attempt=message.attempts, retry_after=error.retry_after)
@@ -191,13 +204,14 @@ def _record_failure(message: OutboxMessage, token: str, error: DeliveryError) ->
             status=OutboxStatus.PENDING,
             next_attempt_at=timezone.now() + timedelta(seconds=delay),
             last_error=text,
+            request=request,
         )
     if error.retryable:
         text = f"Gave up after {message.attempts} attempts: {text}"
     logger.error(
         "Outbox message %s (%s %s) failed: %s", message.pk, message.target, message.operation, text
     )
-    return _finish(message, token, status=OutboxStatus.FAILED, last_error=text)
+    return _finish(message, token, status=OutboxStatus.FAILED, last_error=text, request=request)
 
 
 def _finish(message: OutboxMessage, token: str, *, status: str, **fields) -> OutboxMessage:

@@ -11,10 +11,11 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from incidents.actors import Actor
 from incidents.audit import acting_as
-from incidents.choices import AlertSignal, AlertSource, TimelineKind
+from incidents.choices import AlertSignal, AlertSource, Status, TimelineKind
 from incidents.models import (
     Audience,
     Communication,
@@ -149,10 +150,12 @@ def remediation_task_file(*, task: RemediationTask, actor: Actor) -> OutboxMessa
 
 def _incident_for_pagerduty(pagerduty_incident_id: str, incident_key: str) -> Incident | None:
     link = PagerDutyIncident.objects.filter(pagerduty_id=pagerduty_incident_id).first()
-    if link is not None:
+    if link is not None and link.incident is not None:
         return link.incident
     if incident_key:
-        return Incident.objects.filter(key=incident_key).first()
+        # A closed incident stays as it was audited: a new PagerDuty incident that names it
+        # opens an incident of its own.
+        return Incident.objects.exclude(status=Status.CLOSED).filter(key=incident_key).first()
     return None
 
 
@@ -167,15 +170,36 @@ def pagerduty_incident_acknowledged(
 
     The incident is found by the stored PagerDuty incident id, or by incident_key, which
     is the Incident Desk key for alerts it triggered. The earliest acknowledgement
-    counts, and a repeated webhook changes nothing. Returns None for an unknown incident.
+    counts, and a repeated webhook changes nothing. Returns None for an unknown incident:
+    its acknowledgement is kept and applied if the incident.triggered webhook, which
+    PagerDuty may deliver later, links the PagerDuty incident to one.
     """
     incident = _incident_for_pagerduty(pagerduty_incident_id, incident_key)
     if incident is None:
-        logger.info("PagerDuty incident %s matches no incident", pagerduty_incident_id)
+        with transaction.atomic(), acting_as(PAGERDUTY):
+            PagerDutyIncident.objects.get_or_create(
+                pagerduty_id=pagerduty_incident_id,
+                defaults={
+                    "incident_key": incident_key,
+                    "acknowledged_at": acknowledged_at,
+                    "acknowledged_by": acknowledged_by,
+                },
+            )
+        logger.info(
+            "PagerDuty incident %s matches no incident yet; its acknowledgement is kept",
+            pagerduty_incident_id,
+        )
         return None
 
     with transaction.atomic(), acting_as(PAGERDUTY):
         incident = Incident.objects.select_for_update().get(pk=incident.pk)
+        if incident.status == Status.CLOSED:
+            logger.info(
+                "Ignored acknowledgement of PagerDuty incident %s because %s is closed",
+                pagerduty_incident_id,
+                incident.key,
+            )
+            return None
         link, _ = PagerDutyIncident.objects.get_or_create(
             pagerduty_id=pagerduty_incident_id,
             defaults={"incident": incident, "incident_key": incident_key},
@@ -183,27 +207,37 @@ def pagerduty_incident_acknowledged(
         if link.acknowledged_at is not None:
             return incident
         link.acknowledged_at = acknowledged_at
-        link.save(update_fields=["acknowledged_at"])
-
-        # PagerDuty's clock and ours differ, and a page can precede the incident here:
-        # MTTA is never negative, so an earlier acknowledgement counts as at detection.
-        counted_at = max(acknowledged_at, incident.detected_at)
-        if incident.acknowledged_at is None or counted_at < incident.acknowledged_at:
-            incident.acknowledged_at = counted_at
-            incident.save(update_fields=["acknowledged_at", "updated_at"])
-        timeline_record(
-            incident=incident,
-            actor=PAGERDUTY,
-            kind=TimelineKind.NOTE,
-            text=f"Acknowledged in PagerDuty by {_pagerduty_user_label(acknowledged_by)}",
-            data={
-                "pagerduty_incident": pagerduty_incident_id,
-                "acknowledged_at": acknowledged_at.isoformat(),
-            },
-            at=counted_at,
-        )
+        link.acknowledged_by = acknowledged_by
+        link.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        _record_acknowledgement(incident, link)
     logger.info("PagerDuty incident %s acknowledged %s", pagerduty_incident_id, incident.key)
     return incident
+
+
+def _record_acknowledgement(incident: Incident, link: PagerDutyIncident) -> None:
+    """Count a PagerDuty acknowledgement for the incident's MTTA and put it on the timeline.
+
+    Call it with the incident locked, inside the transaction that stores the link.
+    """
+    acknowledged_at = link.acknowledged_at
+    # PagerDuty's clock and ours differ, and a page can precede the incident here.
+    # MTTA is never negative, so an earlier acknowledgement counts as at detection.
+    # A time in the future counts as now.
+    counted_at = min(max(acknowledged_at, incident.detected_at), timezone.now())
+    if incident.acknowledged_at is None or counted_at < incident.acknowledged_at:
+        incident.acknowledged_at = counted_at
+        incident.save(update_fields=["acknowledged_at", "updated_at"])
+    timeline_record(
+        incident=incident,
+        actor=PAGERDUTY,
+        kind=TimelineKind.NOTE,
+        text=f"Acknowledged in PagerDuty by {_pagerduty_user_label(link.acknowledged_by)}",
+        data={
+            "pagerduty_incident": link.pagerduty_id,
+            "acknowledged_at": acknowledged_at.isoformat(),
+        },
+        at=counted_at,
+    )
 
 
 def _pagerduty_user_label(pagerduty_user_id: str) -> str:
@@ -276,7 +310,13 @@ def pagerduty_incident_triggered(
             pagerduty_id=pagerduty_incident_id,
             defaults={"incident": incident, "incident_key": incident_key, "html_url": html_url},
         )
-        if created and zendesk_ticket_id:
+        waiting_acknowledgement = link.incident is None
+        if waiting_acknowledgement:
+            # The acknowledgement was delivered first and kept until now.
+            link.incident = incident
+            link.html_url = html_url
+            link.save(update_fields=["incident", "html_url"])
+        if (created or waiting_acknowledgement) and zendesk_ticket_id:
             timeline_record(
                 incident=incident,
                 actor=PAGERDUTY,
@@ -290,6 +330,10 @@ def pagerduty_incident_triggered(
                     "zendesk_ticket": zendesk_ticket_id,
                 },
             )
+        if waiting_acknowledgement and link.acknowledged_at is not None:
+            locked = Incident.objects.select_for_update().get(pk=incident.pk)
+            if locked.status != Status.CLOSED:
+                _record_acknowledgement(locked, link)
     return link.incident
 
 
@@ -303,9 +347,6 @@ def jira_issue_synced(
     Jira account (JIRA_ACCOUNT_ID) are ignored, so its own updates do not echo back.
     Returns the task, or None when nothing was changed.
     """
-    if settings.JIRA_ACCOUNT_ID and changed_by_account_id == settings.JIRA_ACCOUNT_ID:
-        logger.info("Ignored Jira change of %s made by Incident Desk itself", issue_key)
-        return None
     category = status_category.lower()
     if category not in JIRA_STATUS_CATEGORIES:
         raise ValidationError(
@@ -315,8 +356,22 @@ def jira_issue_synced(
             }
         )
     issue = JiraIssue.objects.filter(issue_key=issue_key).first()
+    previous_category = issue.status_category if issue else ""
+    if issue is not None and previous_category != category:
+        # Recorded for every change, Incident Desk's own included, so that a later event
+        # that leaves the category as it was (a comment, a label) moves no task.
+        with acting_as(JIRA):
+            issue.status_category = category
+            issue.save(update_fields=["status_category"])
+    if settings.JIRA_ACCOUNT_ID and changed_by_account_id == settings.JIRA_ACCOUNT_ID:
+        logger.info("Ignored Jira change of %s made by Incident Desk itself", issue_key)
+        return None
+    if issue is not None and previous_category == category:
+        return None
     task_id = issue.task_id if issue else None
     if task_id is None:
+        # NOTE: a task found by its tracker_key alone has no stored category, so every
+        # event for its issue applies the category, changed or not.
         task_id = (
             RemediationTask.objects.filter(tracker_key=issue_key)
             .values_list("pk", flat=True)
@@ -330,9 +385,6 @@ def jira_issue_synced(
         task = (
             RemediationTask.objects.select_for_update().select_related("incident").get(pk=task_id)
         )
-        if issue is not None and issue.status_category != category:
-            issue.status_category = category
-            issue.save(update_fields=["status_category"])
         target = JIRA_STATUS_CATEGORIES[category]
         if task.status == target or (
             target == RemediationStatus.DONE and task.status in FINISHED_TASK_STATUSES

@@ -22,6 +22,7 @@ import re
 from django.conf import settings
 
 from incidents.choices import AlertSource
+from integrations.models import PagerDutyIncident
 from integrations.services import pagerduty_incident_acknowledged, pagerduty_incident_triggered
 from integrations.webhooks.base import (
     Receiver,
@@ -40,8 +41,15 @@ SECRETS_SETTING = "PAGERDUTY_WEBHOOK_SECRETS"
 PING_EVENT = "pagey.ping"
 
 # The Zendesk trigger that escalates a ticket names it in the alert's dedup key, such as
-# "zendesk-ticket-4521", or in its title, such as "Zendesk ticket #4521: ...".
-ZENDESK_TICKET = re.compile(r"zendesk[\s_:-]*(?:ticket)?[\s_:-]*#?(\d+)", re.IGNORECASE)
+# "zendesk-ticket-4521" or "Zendesk:4521", or in its title, such as "Zendesk ticket #4521: ...".
+# A title must contain "ticket", so "Zendesk 2FA codes fail" names no ticket. ASCII digits only,
+# because the Zendesk receiver keys alerts by the ticket id as Zendesk sends it.
+ZENDESK_TICKET_IN_KEY = re.compile(
+    r"\bzendesk[\s_:-]*(?:ticket)?[\s_:-]*#?([0-9]+)\b", re.IGNORECASE | re.ASCII
+)
+ZENDESK_TICKET_IN_TITLE = re.compile(
+    r"\bzendesk[\s_:-]*ticket[\s_:-]*#?([0-9]+)\b", re.IGNORECASE | re.ASCII
+)
 
 
 def pagerduty_signature(secret: bytes, body: bytes) -> str:
@@ -50,15 +58,28 @@ def pagerduty_signature(secret: bytes, body: bytes) -> str:
 
 def zendesk_ticket_id(incident_key: str, title: str) -> str:
     """Return the Zendesk ticket id an escalated PagerDuty incident names, or ""."""
-    for text in (incident_key, title):
-        match = ZENDESK_TICKET.search(text or "")
-        if match:
-            return match.group(1)
+    for pattern, text in ((ZENDESK_TICKET_IN_KEY, incident_key), (ZENDESK_TICKET_IN_TITLE, title)):
+        match = pattern.search(text or "")
+        # Zendesk ticket ids are positive integers, written without leading zeros.
+        if match and int(match.group(1)) > 0:
+            return str(int(match.group(1)))
     return ""
 
 
+def _bounded(value: str, path: str, model_field: str) -> str:
+    """Return value, or a 400 naming path when it is longer than the column that stores it."""
+    limit = PagerDutyIncident._meta.get_field(model_field).max_length
+    if len(value) > limit:
+        raise WebhookError(400, path, f"The field {path} is longer than {limit} characters.")
+    return value
+
+
 def _secrets() -> list[bytes]:
-    secrets = [secret for secret in getattr(settings, SECRETS_SETTING, []) if secret]
+    configured = getattr(settings, SECRETS_SETTING, [])
+    if isinstance(configured, str):
+        # A string set in a settings module is one comma-separated list, never its characters.
+        configured = configured.split(",")
+    secrets = [secret.strip() for secret in configured if secret.strip()]
     if not secrets:
         raise WebhookError(
             403,
@@ -103,30 +124,44 @@ class PagerDutyReceiver(Receiver):
             )
 
         event = payload["event"]
-        pagerduty_id = require(event, "data.id", str)
+        pagerduty_id = _bounded(
+            require(payload, "event.data.id", str), "event.data.id", "pagerduty_id"
+        )
         data = event["data"]
-        incident_key = optional(data, "incident_key", "")
-        if not isinstance(incident_key, str):
-            raise WebhookError(
-                400, "event.data.incident_key", "event.data.incident_key must be a str."
-            )
+        incident_key = _bounded(
+            optional(data, "incident_key", "", kind=str, at="event.data"),
+            "event.data.incident_key",
+            "incident_key",
+        )
         if event_type == "incident.acknowledged":
+            agent = optional(event, "agent", {}, kind=dict, at="event")
+            agent_id = _bounded(
+                optional(agent, "id", "", kind=str, at="event.agent"),
+                "event.agent.id",
+                "acknowledged_by",
+            )
             incident = pagerduty_incident_acknowledged(
                 pagerduty_incident_id=pagerduty_id,
                 acknowledged_at=parse_iso_datetime(
-                    require(event, "occurred_at", str), "event.occurred_at"
+                    require(payload, "event.occurred_at", str), "event.occurred_at"
                 ),
                 incident_key=incident_key,
-                acknowledged_by=str(optional(event, "agent.id", "")),
+                acknowledged_by=agent_id,
             )
         else:
-            title = shorten(require(data, "title", str))
+            title = shorten(require(payload, "event.data.title", str))
+            if not title:
+                raise WebhookError(400, "event.data.title", "The field event.data.title is blank.")
             incident = pagerduty_incident_triggered(
                 pagerduty_incident_id=pagerduty_id,
                 title=title,
-                urgency=str(optional(data, "urgency", "high")),
+                urgency=optional(data, "urgency", "high", kind=str, at="event.data"),
                 incident_key=incident_key,
-                html_url=str(optional(data, "html_url", "")),
+                html_url=_bounded(
+                    optional(data, "html_url", "", kind=str, at="event.data"),
+                    "event.data.html_url",
+                    "html_url",
+                ),
                 zendesk_ticket_id=zendesk_ticket_id(incident_key, title),
                 payload=payload,
             )

@@ -216,6 +216,9 @@ def test_retry_moves_failed_row_back(live, staff_actor, time_machine):
     drain(time_machine)
     row = OutboxMessage.objects.get(target=Target.PAGERDUTY, incident=incident)
     assert row.status == OutboxStatus.FAILED
+    # The admin shows what the failed attempt sent, with the credential left out.
+    assert row.request["url"] == f"{live.base_url}/pagerduty-events/v2/enqueue"
+    assert row.request["json"]["routing_key"] == "[redacted]"
 
     outbox_retry(message=row, actor=staff_actor)
     drain(time_machine)

@@ -227,3 +227,15 @@ def test_other_pagerduty_incident_opens_incident(db):
     alert = Alert.objects.get(incident=opened)
     assert alert.source == AlertSource.PAGERDUTY
     assert alert.dedup_key == "PDB0003"
+
+
+def test_incident_from_pagerduty_is_not_paged_again(dry_run, time_machine):
+    opened = pagerduty_incident_triggered(
+        pagerduty_incident_id="PDB0004", title="Replica lag above 30 s", urgency="high"
+    )
+    drain(time_machine)
+
+    assert opened.severity == Severity.SEV2
+    assert not OutboxMessage.objects.filter(
+        incident=opened, target=Target.PAGERDUTY, operation="trigger"
+    ).exists()

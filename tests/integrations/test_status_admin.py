@@ -1,7 +1,12 @@
+from types import SimpleNamespace
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
+from incidents.actors import Actor
+from incidents.audit import acting_as
 from incidents.choices import Severity
 from integrations.fakes import Fault
 from integrations.models import OutboxMessage, OutboxStatus, Target
@@ -76,6 +81,22 @@ def test_admin_action_retries_failed_row(live, admin_client_for, staff_actor, ti
     assert "Queued 1 row(s) again" in response.content.decode()
     row.refresh_from_db()
     assert row.status == OutboxStatus.DELIVERED
+
+
+def test_attempt_in_staff_request_has_no_user(staff_user):
+    # Without a broker, the retry action's attempt runs inside the staff user's request.
+    HistoricalRecords.context.request = SimpleNamespace(user=staff_user)
+    try:
+        with acting_as(Actor.for_integration("jira")):
+            row = OutboxMessage.objects.create(
+                target=Target.JIRA, operation="create_issue", idempotency_key="jira:task:1:create"
+            )
+    finally:
+        del HistoricalRecords.context.request
+
+    record = row.history.get()
+    assert record.history_user is None
+    assert record.history_integration == "jira"
 
 
 def test_admin_status_page_lists_integrations(dry_run, admin_client_for):

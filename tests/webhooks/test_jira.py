@@ -4,6 +4,7 @@ import pytest
 
 from incidents.choices import Severity, TimelineKind
 from incidents.models import RemediationStatus, RemediationTask
+from integrations.models import JiraIssue
 from tests.factories import make_incident
 from tests.webhooks.conftest import (
     error_of,
@@ -145,3 +146,28 @@ def test_unset_secret_rejects_everything(client, settings, no_new_rows):
     settings.JIRA_WEBHOOK_SECRET = ""
 
     assert error_of(post(client, delivery)) == (403, SIGNATURE)
+
+
+def test_unchanged_category_moves_no_task(client, task):
+    # given: the task was set aside here while its issue stayed in a "new" status
+    JiraIssue.objects.create(task=task, issue_key="ACSEC-342", status_category="new")
+    task.status = RemediationStatus.WONT_DO
+    task.save()
+
+    response = post(client, with_category("new"))
+
+    assert response.json()["status"] == "unchanged"
+    task.refresh_from_db()
+    assert task.status == RemediationStatus.WONT_DO
+
+
+def test_own_account_change_records_category(client, task, settings):
+    settings.JIRA_ACCOUNT_ID = OWN_ACCOUNT
+    issue = JiraIssue.objects.create(task=task, issue_key="ACSEC-342")
+
+    post(client, with_category("new", account_id=OWN_ACCOUNT))
+    moved = post(client, with_category("done"))
+
+    issue.refresh_from_db()
+    assert issue.status_category == "done"
+    assert moved.json()["status"] == "synced"

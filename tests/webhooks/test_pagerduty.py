@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from incidents.choices import AlertSource, Severity
+from incidents.choices import AlertSource, Severity, Status
 from incidents.models import Alert, Incident
+from incidents.services import incident_transition
 from integrations.models import PagerDutyIncident
 from integrations.webhooks.pagerduty import pagerduty_signature, zendesk_ticket_id
 from tests.factories import make_incident
@@ -91,6 +92,8 @@ def test_own_trigger_is_linked(client, staff_actor):
 def test_acknowledgement_sets_mtta(client, staff_actor, time_machine):
     time_machine.move_to(datetime(2026, 12, 1, 9, 50, tzinfo=UTC), tick=False)
     incident = make_incident(actor=staff_actor, severity=Severity.SEV1)
+    # The webhook arrives after the acknowledgement it reports.
+    time_machine.move_to(datetime(2026, 12, 1, 9, 54, tzinfo=UTC), tick=False)
 
     response = post(client, event_for(incident.key))
 
@@ -197,8 +200,8 @@ def test_unset_secret_rejects_everything(client, settings, no_new_rows):
     ("change", "field"),
     [
         (lambda p: p["event"].pop("event_type"), "event.event_type"),
-        (lambda p: p["event"]["data"].pop("id"), "data.id"),
-        (lambda p: p["event"]["data"].pop("title"), "title"),
+        (lambda p: p["event"]["data"].pop("id"), "event.data.id"),
+        (lambda p: p["event"]["data"].pop("title"), "event.data.title"),
         (lambda p: p["event"]["data"].update(incident_key=7), "event.data.incident_key"),
     ],
     ids=["event-type", "incident-id", "title", "incident-key-type"],
@@ -231,6 +234,12 @@ def test_malformed_json_is_rejected(client, no_new_rows):
         ("", "Zendesk ticket #812: Login fails", "812"),
         ("INC-2026-0001", "API p95 above 250 ms", ""),
         ("a1b2c3", "Ticket 17 in the queue", ""),
+        ("", "Zendesk 2FA codes are not delivered", ""),
+        ("", "zendesk 2026 outage: ticket #77", ""),
+        ("zendesk-ticket-0", "", ""),
+        ("zendesk-ticket-007", "", "7"),
+        ("zendesk-ticket-12a", "", ""),
+        ("zendesk-ticket-\u0661\u0662", "", ""),
     ],
 )
 def test_zendesk_ticket_id(incident_key, title, expected):
@@ -242,3 +251,121 @@ def test_alert_payload_is_the_event(client):
 
     alert = Alert.objects.get()
     assert alert.payload == json.loads(sample(TRIGGERED).body)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda p: p["event"]["data"].update(id="P" * 65), "event.data.id"),
+        (lambda p: p["event"]["data"].update(incident_key="k" * 256), "event.data.incident_key"),
+        (
+            lambda p: p["event"]["data"].update(html_url="https://x.pagerduty.com/" + "a" * 480),
+            "event.data.html_url",
+        ),
+        (lambda p: p["event"]["data"].update(urgency={"level": "high"}), "event.data.urgency"),
+        (lambda p: p["event"]["data"].update(html_url=5), "event.data.html_url"),
+        (lambda p: p["event"]["data"].update(title="   "), "event.data.title"),
+    ],
+    ids=["id-length", "key-length", "url-length", "urgency-type", "url-type", "blank-title"],
+)
+def test_invalid_trigger_fields_are_named(client, no_new_rows, change, field):
+    response = post(client, signed(with_json(sample(TRIGGERED), change)))
+
+    assert error_of(response) == (400, field)
+    assert not PagerDutyIncident.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("agent", "field"),
+    [("PXK2M9L", "event.agent"), ({"id": 7}, "event.agent.id")],
+    ids=["agent-string", "agent-id-number"],
+)
+def test_invalid_agent_is_named(client, staff_actor, agent, field):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV1)
+
+    response = post(client, event_for(incident.key, agent=agent))
+
+    assert error_of(response) == (400, field)
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is None
+
+
+def close(incident, actor):
+    incident = incident_transition(
+        incident=incident, actor=actor, to_status=Status.RESOLVED, override_reason="Test"
+    )
+    return incident_transition(incident=incident, actor=actor, to_status=Status.CLOSED)
+
+
+def test_trigger_naming_closed_incident_opens_another(client, staff_actor):
+    closed = close(make_incident(actor=staff_actor, severity=Severity.SEV3), staff_actor)
+
+    response = post(client, event_for(closed.key, "incident.triggered"))
+
+    assert response.status_code == 200
+    opened = Incident.objects.get(key=response.json()["incident"])
+    assert opened != closed
+    assert PagerDutyIncident.objects.get().incident == opened
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["by-key", "by-link"])
+def test_acknowledgement_of_closed_incident_changes_nothing(client, staff_actor, linked):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV3)
+    if linked:
+        post(client, event_for(incident.key, "incident.triggered"))
+    closed = close(incident, staff_actor)
+    acknowledged_at = closed.acknowledged_at
+    entries = closed.timeline.count()
+
+    response = post(client, event_for(closed.key))
+
+    assert response.json()["status"] == "ignored"
+    closed.refresh_from_db()
+    assert closed.acknowledged_at == acknowledged_at
+    assert closed.timeline.count() == entries
+
+
+def test_future_acknowledgement_counts_as_now(client, staff_actor, time_machine):
+    now = datetime(2026, 12, 1, 9, 50, tzinfo=UTC)
+    time_machine.move_to(now, tick=False)
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV1)
+
+    post(client, event_for(incident.key, occurred_at="2099-01-01T00:00:00Z"))
+
+    incident.refresh_from_db()
+    assert incident.acknowledged_at == now
+
+
+def test_secrets_setting_as_string_is_a_list(client, settings):
+    settings.PAGERDUTY_WEBHOOK_SECRETS = "pd-old-secret,pd-new-secret"
+
+    one_character = post(client, sign_with(sample(TRIGGERED), b"p"))
+    whole_secret = post(client, sign_with(sample(TRIGGERED), b"pd-new-secret"))
+
+    assert error_of(one_character) == (401, SIGNATURE)
+    assert whole_secret.status_code == 200
+
+
+def test_acknowledgement_before_trigger_is_kept(client, time_machine):
+    # given: PagerDuty delivers the acknowledgement of an escalation before its trigger
+    time_machine.move_to(datetime(2026, 12, 1, 9, 50, tzinfo=UTC), tick=False)
+    first = post(client, signed(ACKNOWLEDGED))
+    assert first.json()["status"] == "ignored"
+    assert not Incident.objects.exists()
+
+    # when
+    response = post(client, signed(TRIGGERED))
+
+    # then: the incident it opens counts the earlier acknowledgement
+    incident = Incident.objects.get(key=response.json()["incident"])
+    assert incident.acknowledged_at == incident.detected_at
+    entry = incident.timeline.get(text__startswith="Acknowledged in PagerDuty")
+    assert entry.text == "Acknowledged in PagerDuty by PXK2M9L"
+    link = PagerDutyIncident.objects.get()
+    assert link.incident == incident
+
+
+def test_long_agent_id_is_named(client, no_new_rows):
+    delivery = with_json(sample(ACKNOWLEDGED), lambda p: p["event"]["agent"].update(id="P" * 65))
+
+    assert error_of(post(client, signed(delivery))) == (400, "event.agent.id")
