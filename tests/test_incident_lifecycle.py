@@ -45,3 +45,20 @@ def test_severity_change_records_reason(staff_actor):
     latest = incident.history.first()
     assert latest.severity == Severity.SEV1
     assert latest.history_user == staff_actor.user
+
+
+def test_history_rows_say_why(staff_actor):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV3)
+
+    incident = incident_transition(
+        incident=incident, actor=staff_actor, to_status=Status.TRIAGED, note="Paged the DBA"
+    )
+    after_transition = incident.history.latest().history_change_reason
+    incident_change_severity(
+        incident=incident, actor=staff_actor, severity=Severity.SEV1, reason="x" * 200
+    )
+    after_severity = incident.history.latest().history_change_reason
+
+    assert after_transition == "Status changed from detected to triaged: Paged the DBA"
+    assert after_severity.startswith("Severity changed from SEV3 to SEV1: xxx")
+    assert len(after_severity) == 100

@@ -30,6 +30,8 @@ ROLE_FIELDS = {
 EDITABLE_FIELDS = {"title", "summary", "category", "private", *ROLE_FIELDS}
 
 
+# The length of django-simple-history's history_change_reason column.
+HISTORY_REASON_MAX = 100
 # How far ahead of this server's clock a reported detection time may be.
 DETECTION_CLOCK_SKEW = timedelta(minutes=5)
 
@@ -194,10 +196,6 @@ def incident_transition(
         from_status = incident.status
         lifecycle.check_gates(incident, target=to_status, at=at, override_reason=override_reason)
 
-        _stamp_lifecycle_times(incident, to_status, at)
-        incident.status = to_status
-        incident.save()
-
         text = f"Status changed from {from_status} to {to_status}"
         if note:
             text = f"{text}: {note}"
@@ -205,6 +203,13 @@ def incident_transition(
         if override_reason and to_status == Status.RESOLVED:
             text = f"{text} (override: {override_reason})"
             data["override_reason"] = override_reason
+
+        _stamp_lifecycle_times(incident, to_status, at)
+        incident.status = to_status
+        # The audit history shows why, next to what changed.
+        incident._change_reason = text[:HISTORY_REASON_MAX]
+        incident.save()
+
         timeline_record(
             incident=incident,
             actor=actor,
@@ -247,12 +252,14 @@ def incident_change_severity(
                 {"severity": f"{incident.key} is {incident.status}: reopen it to change severity."}
             )
         incident.severity = severity
+        text = f"Severity changed from {previous} to {severity}: {reason.strip()}"
+        incident._change_reason = text[:HISTORY_REASON_MAX]
         incident.save()
         timeline_record(
             incident=incident,
             actor=actor,
             kind=TimelineKind.SEVERITY,
-            text=f"Severity changed from {previous} to {severity}: {reason.strip()}",
+            text=text,
             data={"from": previous, "to": severity, "reason": reason.strip()},
         )
         clocks_after_severity_change(

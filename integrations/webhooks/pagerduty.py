@@ -9,8 +9,8 @@ verifies the delivery.
 incident Incident Desk paged for (the dedup_key it sent comes back as ``incident_key``),
 the open incident of the Zendesk ticket it escalates, or a new incident.
 ``incident.acknowledged`` sets the incident's acknowledged time, which MTTA counts.
-Both are idempotent, so a redelivery changes nothing. Other event types are answered
-200 and ignored.
+Both are idempotent, so a redelivery changes nothing. Other event types are ignored
+with a 200.
 """
 
 from __future__ import annotations
