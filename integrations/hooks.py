@@ -56,6 +56,13 @@ def _pagerduty_action(incident: Incident, entry: TimelineEntry, state: str | Non
         # Opened from a PagerDuty incident, so on-call is already paged. A trigger of our
         # own would page them again, for a second alert that nobody acknowledges.
         return None
+    if (
+        entry.kind == TimelineKind.SEVERITY
+        and state is None
+        and incident.pagerduty_incidents.exists()
+    ):
+        # Raised into the paging range, but a PagerDuty incident of its own already pages.
+        return None
     if entry.kind in (TimelineKind.CREATED, TimelineKind.SEVERITY):
         return "trigger" if pages and incident.is_open and not alert_open else None
     if entry.kind != TimelineKind.STATUS:

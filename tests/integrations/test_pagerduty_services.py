@@ -4,7 +4,12 @@ import pytest
 
 from incidents.choices import AlertSource, Severity, Status, TimelineKind
 from incidents.models import Alert, Incident
-from incidents.services import AlertInput, alert_ingest, incident_transition
+from incidents.services import (
+    AlertInput,
+    alert_ingest,
+    incident_change_severity,
+    incident_transition,
+)
 from integrations.fakes import Fault
 from integrations.models import OutboxMessage, OutboxStatus, PagerDutyIncident, Target
 from integrations.services import (
@@ -239,3 +244,30 @@ def test_incident_from_pagerduty_is_not_paged_again(dry_run, time_machine):
     assert not OutboxMessage.objects.filter(
         incident=opened, target=Target.PAGERDUTY, operation="trigger"
     ).exists()
+
+
+def test_raising_pagerduty_opened_incident_pages_nothing(staff_actor):
+    # given: an incident PagerDuty opened at low urgency, below the paging range
+    opened = pagerduty_incident_triggered(
+        pagerduty_incident_id="PLOW0001", title="Replica lag above 30 s", urgency="low"
+    )
+    assert opened.severity == Severity.SEV3
+
+    # when: it is raised into the paging range
+    incident_change_severity(
+        incident=opened, actor=staff_actor, severity=Severity.SEV1, reason="Members affected"
+    )
+
+    # then: PagerDuty already pages through its own incident, so nothing is triggered
+    assert not OutboxMessage.objects.filter(target=Target.PAGERDUTY).exists()
+
+
+def test_raising_own_incident_pages(staff_actor):
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV3)
+
+    incident_change_severity(
+        incident=incident, actor=staff_actor, severity=Severity.SEV1, reason="Members affected"
+    )
+
+    triggers = OutboxMessage.objects.filter(target=Target.PAGERDUTY, operation="trigger")
+    assert triggers.count() == 1
