@@ -1,12 +1,12 @@
 import pytest
 
 from incidents.actors import Actor
-from tests.factories import UserFactory
+from tests.factories import ResponderFactory
 
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(username="duty-engineer")
+    return ResponderFactory(username="duty-engineer")
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import itertools
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from incidents.actors import Actor
 from incidents.choices import AlertSignal, AlertSource, Category, Severity
@@ -9,15 +10,45 @@ from incidents.services import AlertInput, incident_create
 
 _delivery_numbers = itertools.count(1)
 
+# A ResponderFactory user has every permission of these apps.
+RESPONDER_APPS = ("incidents", "reports")
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"responder{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
     is_staff = True
+
+    @factory.post_generation
+    def permissions(user, create, names, **kwargs):
+        """Grant the named permissions, such as ["incidents.view_incident"], or by default none."""
+        if create and names:
+            user.user_permissions.add(*(permission(name) for name in names))
+
+
+class ResponderFactory(UserFactory):
+    """A staff user with every permission of the incidents and reports apps.
+
+    The API checks these model permissions, so tests that are not about permissions
+    use a responder.
+    """
+
+    @factory.post_generation
+    def app_permissions(user, create, extracted, **kwargs):
+        if create:
+            granted = Permission.objects.filter(content_type__app_label__in=RESPONDER_APPS)
+            user.user_permissions.add(*granted)
+
+
+def permission(name: str) -> Permission:
+    """Look up a permission by its `has_perm` name, such as "incidents.view_incident"."""
+    app_label, codename = name.split(".")
+    return Permission.objects.get(content_type__app_label=app_label, codename=codename)
 
 
 def make_incident(*, actor: Actor | None = None, **overrides):

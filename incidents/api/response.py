@@ -1,8 +1,9 @@
 """The response API: triage, roles, runbooks, clocks, communications, retrospectives.
 
-Every view reads incidents through `incidents_visible_to` and writes through the
-services, acting as the requesting user. A service's ValidationError becomes a 400
-response with the same field names and messages.
+Every view names the model whose permissions govern it (see
+`incidents.api.permissions`), reads incidents through `incidents_visible_to` and writes
+through the services, acting as the requesting user. A service's ValidationError becomes
+a 400 response with the same field names and messages.
 """
 
 from datetime import date
@@ -15,7 +16,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,14 +27,17 @@ from incidents.choices import Status
 from incidents.communications import render_communication
 from incidents.metrics import response_metrics
 from incidents.models import (
+    Clock,
     Communication,
     CommunicationTemplate,
     Drill,
     Incident,
+    IncidentRunbook,
     RemediationTask,
     Retrospective,
     Runbook,
     SeverityLevel,
+    TriageAssessment,
 )
 from incidents.selectors import incident_document, incidents_visible_to, runbook_progress
 from incidents.services import incident_transition, incident_update
@@ -59,9 +62,7 @@ from incidents.triage import TriageAnswers, suggest_severity
 
 
 class ResponseView(APIView):
-    """Staff only, like the incident selector; service errors become 400 responses."""
-
-    permission_classes = [IsAdminUser]
+    """Base view of the response routes, which turns service errors into 400 responses."""
 
     def handle_exception(self, exc):
         if isinstance(exc, DjangoValidationError):
@@ -93,6 +94,8 @@ def _answers(data: dict) -> TriageAnswers:
 
 @extend_schema(tags=["severity"])
 class SeverityLevelList(ResponseView):
+    permission_model = SeverityLevel
+
     @extend_schema(
         request=None,
         responses=s.SeverityLevelSerializer(many=True),
@@ -105,6 +108,10 @@ class SeverityLevelList(ResponseView):
 
 @extend_schema(tags=["severity"])
 class SeveritySuggestion(ResponseView):
+    permission_model = SeverityLevel
+    # A suggestion stores nothing, so it needs only view_severitylevel.
+    required_permissions = {"POST": "incidents.view_severitylevel"}
+
     @extend_schema(
         request=s.TriageAnswersSerializer,
         responses=s.SeveritySuggestionSerializer,
@@ -119,6 +126,8 @@ class SeveritySuggestion(ResponseView):
 
 @extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentDocument(ResponseView):
+    permission_model = Incident
+
     @extend_schema(
         request=None,
         responses=s.IncidentDocumentSerializer,
@@ -130,6 +139,8 @@ class IncidentDocument(ResponseView):
 
 @extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentClocks(ResponseView):
+    permission_model = Clock
+
     @extend_schema(
         request=None,
         responses=s.ClockSerializer(many=True),
@@ -142,6 +153,10 @@ class IncidentClocks(ResponseView):
 
 @extend_schema(tags=["severity"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentTriage(ResponseView):
+    permission_model = TriageAssessment
+    # The admin's triage page needs change_incident.
+    required_permissions = {"POST": "incidents.change_incident"}
+
     @extend_schema(
         request=None,
         responses=s.TriageAssessmentSerializer(many=True),
@@ -172,6 +187,8 @@ class IncidentTriage(ResponseView):
 
 @extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRoles(ResponseView):
+    permission_model = Incident
+
     @extend_schema(
         request=s.RolesSerializer,
         responses=s.RoleHoldersSerializer,
@@ -186,6 +203,9 @@ class IncidentRoles(ResponseView):
 
 @extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class SecurityEngagement(ResponseView):
+    permission_model = Incident
+    required_permissions = {"POST": "incidents.change_incident"}
+
     @extend_schema(
         request=None,
         responses=s.ClockSerializer(many=True),
@@ -199,6 +219,9 @@ class SecurityEngagement(ResponseView):
 @extend_schema(tags=["response"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentResolve(ResponseView):
     """Resolve an incident; `override_reason` resolves before the monitoring window ends."""
+
+    permission_model = Incident
+    required_permissions = {"POST": "incidents.change_incident"}
 
     @extend_schema(
         request=s.ResolveSerializer,
@@ -219,6 +242,8 @@ class IncidentResolve(ResponseView):
 
 @extend_schema(tags=["runbooks"])
 class RunbookList(ResponseView):
+    permission_model = Runbook
+
     @extend_schema(
         request=None, responses=s.RunbookSerializer(many=True), summary="List the runbooks"
     )
@@ -228,6 +253,10 @@ class RunbookList(ResponseView):
 
 @extend_schema(tags=["runbooks"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRunbooks(ResponseView):
+    permission_model = IncidentRunbook
+    # The admin starts runbooks with actions on incidents, which need change_incident.
+    required_permissions = {"POST": "incidents.change_incident"}
+
     @extend_schema(
         request=None,
         responses=s.RunbookProgressSerializer(many=True),
@@ -253,6 +282,8 @@ class IncidentRunbooks(ResponseView):
 
 @extend_schema(tags=["communications"])
 class TemplateList(ResponseView):
+    permission_model = CommunicationTemplate
+
     @extend_schema(
         request=None,
         responses=s.CommunicationTemplateSerializer(many=True),
@@ -265,6 +296,8 @@ class TemplateList(ResponseView):
 
 @extend_schema(tags=["communications"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentCommunications(ResponseView):
+    permission_model = Communication
+
     @extend_schema(
         request=None,
         responses=s.CommunicationSerializer(many=True),
@@ -304,6 +337,9 @@ class IncidentCommunications(ResponseView):
 class CommunicationPreview(ResponseView):
     """Render a template, or a subject and body, with the incident's data; stores nothing."""
 
+    permission_model = Communication
+    required_permissions = {"POST": "incidents.view_communication"}
+
     @extend_schema(
         request=s.CommunicationPreviewSerializer,
         responses=s.RenderedCommunicationSerializer,
@@ -327,6 +363,8 @@ def _visible_communications(user) -> QuerySet[Communication]:
 
 @extend_schema(tags=["communications"])
 class CommunicationDetail(ResponseView):
+    permission_model = Communication
+
     def get_object(self, pk: int) -> Communication:
         return get_object_or_404(_visible_communications(self.request.user), pk=pk)
 
@@ -351,6 +389,8 @@ class CommunicationDetail(ResponseView):
 class CommunicationApprove(CommunicationDetail):
     # NOTE: this URL also serves the GET and PATCH inherited from CommunicationDetail,
     # and the schema lists them. The same holds for CommunicationSend.
+    required_permissions = {"POST": "incidents.change_communication"}
+
     @extend_schema(
         request=None, responses=s.CommunicationSerializer, summary="Approve a communication"
     )
@@ -361,6 +401,8 @@ class CommunicationApprove(CommunicationDetail):
 
 @extend_schema(tags=["communications"])
 class CommunicationSend(CommunicationDetail):
+    required_permissions = {"POST": "incidents.change_communication"}
+
     @extend_schema(
         request=None, responses=s.CommunicationSerializer, summary="Send an approved communication"
     )
@@ -371,6 +413,8 @@ class CommunicationSend(CommunicationDetail):
 
 @extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRetrospective(ResponseView):
+    permission_model = Retrospective
+
     def get_object(self, key: str) -> Retrospective:
         return get_object_or_404(Retrospective, incident=self.incident(key))
 
@@ -401,6 +445,8 @@ class IncidentRetrospective(ResponseView):
 class RetrospectiveHold(IncidentRetrospective):
     # NOTE: this URL also serves the GET and PATCH inherited from IncidentRetrospective,
     # and the schema lists them. The same holds for RetrospectivePublish.
+    required_permissions = {"POST": "incidents.change_retrospective"}
+
     @extend_schema(
         request=None,
         responses=s.RetrospectiveSerializer,
@@ -413,6 +459,8 @@ class RetrospectiveHold(IncidentRetrospective):
 
 @extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class RetrospectivePublish(IncidentRetrospective):
+    required_permissions = {"POST": "incidents.change_retrospective"}
+
     @extend_schema(
         request=None,
         responses=s.RetrospectiveSerializer,
@@ -427,6 +475,8 @@ class RetrospectivePublish(IncidentRetrospective):
 
 @extend_schema(tags=["retrospectives"], parameters=[INCIDENT_KEY_PARAMETER])
 class IncidentRemediationTasks(ResponseView):
+    permission_model = RemediationTask
+
     @extend_schema(
         request=None,
         responses=s.RemediationTaskSerializer(many=True),
@@ -451,6 +501,8 @@ class IncidentRemediationTasks(ResponseView):
 
 @extend_schema(tags=["retrospectives"])
 class RemediationTaskDetail(ResponseView):
+    permission_model = RemediationTask
+
     @extend_schema(
         request=s.RemediationTaskSerializer,
         responses=s.RemediationTaskSerializer,
@@ -501,6 +553,8 @@ class Metrics(ResponseView):
     `since` and `until` (YYYY-MM-DD, inclusive) limit the detection dates.
     """
 
+    permission_model = Incident
+
     @extend_schema(
         parameters=METRICS_PARAMETERS,
         request=None,
@@ -543,6 +597,8 @@ class Metrics(ResponseView):
 
 @extend_schema(tags=["drills"])
 class DrillList(ResponseView):
+    permission_model = Drill
+
     @extend_schema(request=None, responses=s.DrillSerializer(many=True), summary="List the drills")
     def get(self, request: Request) -> Response:
         drills = Drill.objects.select_related("incident").prefetch_related("participants")

@@ -22,7 +22,7 @@ from incidents.api.pagination import (
     ChronologicalCursorPagination,
 )
 from incidents.choices import AlertSignal, AlertSource
-from incidents.models import Action, Incident, TimelineEntry
+from incidents.models import Action, Alert, Incident, TimelineEntry
 from incidents.selectors import alerts_visible_to, incidents_visible_to
 from incidents.services import (
     AlertInput,
@@ -82,16 +82,14 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     filterset_class = IncidentFilter
     lookup_field = "key"
     lookup_value_regex = INCIDENT_KEY_PATTERN
+    permission_model = Incident
+    required_permissions = {
+        "transition": "incidents.change_incident",
+        "severity": "incidents.change_incident",
+    }
 
     def get_queryset(self):
         return incidents_visible_to(self.request.user).prefetch_related("affected_services")
-
-    def get_permissions(self):
-        if self.action == "create":
-            # Opening an incident directly is for staff. Anyone authenticated can
-            # file a manual report instead.
-            return [permissions.IsAuthenticated(), permissions.IsAdminUser()]
-        return super().get_permissions()
 
     def _respond(self, incident: Incident, status_code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(incident).data, status=status_code)
@@ -149,6 +147,9 @@ class IncidentTimelineView(GenericAPIView):
     serializer_class = serializers.TimelineEntrySerializer
     pagination_class = ChronologicalCursorPagination
     queryset = TimelineEntry.objects.none()
+    permission_model = TimelineEntry
+    # The admin adds notes through the incident's note form, which needs change_incident.
+    required_permissions = {"POST": "incidents.change_incident"}
 
     def get_queryset(self):
         incident = _visible_incident(self.request, self.kwargs["key"])
@@ -195,6 +196,7 @@ class IncidentActionViewSet(
     serializer_class = serializers.ActionSerializer
     pagination_class = ActionCursorPagination
     queryset = Action.objects.none()
+    permission_model = Action
 
     def get_incident(self) -> Incident:
         if not hasattr(self, "_incident"):
@@ -225,6 +227,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.AlertSerializer
     pagination_class = AlertCursorPagination
     filterset_class = AlertFilter
+    permission_model = Alert
 
     def get_queryset(self):
         return alerts_visible_to(self.request.user).select_related("incident")
@@ -234,6 +237,9 @@ class ManualReportView(GenericAPIView):
     """Report an incident as a person or a tool, through the same intake as the monitors."""
 
     serializer_class = serializers.ManualReportSerializer
+    # Every authenticated user may file a report, staff or not, as any monitor may post
+    # to a webhook, so no model permission applies.
+    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         parameters=[

@@ -76,8 +76,13 @@ def test_retrieve_alert(staff_client, alerts):
 def test_member_sees_no_alerts(member_client, alerts):
     alert = alerts["pagerduty"].alert
 
-    assert external_ids(member_client.get(LIST_URL)) == set()
-    assert member_client.get(f"{LIST_URL}{alert.pk}/").status_code == 404
+    listed = member_client.get(LIST_URL)
+    retrieved = member_client.get(f"{LIST_URL}{alert.pk}/")
+
+    assert listed.status_code == 403
+    assert "results" not in listed.json()
+    assert retrieved.status_code == 403
+    assert "payload" not in retrieved.json()
 
 
 @pytest.mark.parametrize(

@@ -31,9 +31,17 @@ def test_anonymous_request_is_401(api_client):
 def test_member_sees_no_incidents(member_client, staff_actor):
     incident = make_incident(actor=staff_actor)
 
-    assert keys(member_client.get(LIST_URL)) == []
-    assert member_client.get(detail_url(incident)).status_code == 404
-    assert member_client.post(detail_url(incident, "transition/"), {}).status_code == 404
+    listed = member_client.get(LIST_URL)
+    retrieved = member_client.get(detail_url(incident))
+    moved = member_client.post(detail_url(incident, "transition/"), {"status": "triaged"})
+
+    assert listed.status_code == 403
+    assert "results" not in listed.json()
+    assert retrieved.status_code == 403
+    assert "key" not in retrieved.json()
+    assert moved.status_code == 403
+    incident.refresh_from_db()
+    assert incident.status == Status.DETECTED
 
 
 def test_member_cannot_create_incident(member_client):

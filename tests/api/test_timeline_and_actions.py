@@ -66,8 +66,13 @@ def test_timeline_has_no_edit_route(staff_client, incident, method):
 
 
 def test_member_cannot_read_timeline(member_client, incident):
-    assert member_client.get(timeline_url(incident)).status_code == 404
-    assert member_client.post(timeline_url(incident), {"text": "hi"}).status_code == 404
+    read = member_client.get(timeline_url(incident))
+    written = member_client.post(timeline_url(incident), {"text": "hi"})
+
+    assert read.status_code == 403
+    assert "results" not in read.json()
+    assert written.status_code == 403
+    assert not incident.timeline.filter(text="hi").exists()
 
 
 def test_list_actions(staff_client, staff_actor, incident):

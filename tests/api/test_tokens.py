@@ -14,7 +14,7 @@ def run_command(username: str, capsys) -> str:
 
 
 def test_command_prints_working_token(capsys):
-    user = UserFactory(username="siem-exporter")
+    user = UserFactory(username="siem-exporter", permissions=["incidents.view_incident"])
 
     token = run_command("siem-exporter", capsys)
 
@@ -42,7 +42,7 @@ def test_wrong_token_is_401():
 
 
 def test_session_login_works_for_staff():
-    user = UserFactory(username="duty-engineer")
+    user = UserFactory(username="duty-engineer", permissions=["incidents.view_incident"])
     client = APIClient()
     client.force_login(user)
 

@@ -157,9 +157,9 @@ def test_api_requires_authentication(incident):
 def test_api_hides_incident_from_non_staff(member, incident):
     response = _token_client(member).get(f"/api/v1/incidents/{incident.key}/report.pdf")
 
-    assert response.status_code == 404
+    assert response.status_code == 403
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"detail": "No Incident matches the given query."}
+    assert response.json() == {"detail": "Only staff users can use this endpoint."}
     assert not ReportExport.objects.exists()
 
 

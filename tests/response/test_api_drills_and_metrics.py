@@ -7,7 +7,7 @@ from incidents.actors import Actor
 from incidents.choices import Severity, Status
 from incidents.models import Drill
 from incidents.services import incident_transition
-from tests.factories import UserFactory, make_incident
+from tests.factories import ResponderFactory, UserFactory, make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ ACTOR = Actor.for_integration("test")
 @pytest.fixture
 def api():
     client = APIClient()
-    client.force_authenticate(UserFactory(username="duty-engineer"))
+    client.force_authenticate(ResponderFactory(username="duty-engineer"))
     return client
 
 

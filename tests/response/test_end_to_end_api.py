@@ -7,7 +7,7 @@ from incidents.choices import Severity, Status
 from incidents.services import alert_ingest, incident_transition
 from incidents.services.clocks import clock_sweep
 from integrations.models import OutboxMessage
-from tests.factories import UserFactory
+from tests.factories import ResponderFactory, UserFactory
 from tests.response import journey
 from tests.response.journey import at
 
@@ -31,8 +31,8 @@ def send_update(api: APIClient, key: str) -> dict:
 
 
 def test_sev1_privacy_incident_journey_api(clock):
-    commander = UserFactory(username="duty-engineer")
-    lead = UserFactory(username="security-lead")
+    commander = ResponderFactory(username="duty-engineer")
+    lead = ResponderFactory(username="security-lead")
     UserFactory(username="comms-lead")
     UserFactory(username="scribe")
     api = client_for(commander)
@@ -160,7 +160,7 @@ def test_non_staff_rejected(clock):
 
 
 def test_unknown_incident_is_404(clock):
-    staff = UserFactory(username="duty-engineer")
+    staff = ResponderFactory(username="duty-engineer")
 
     response = client_for(staff).get("/api/v1/incidents/INC-2026-9999/document/")
 
@@ -168,7 +168,7 @@ def test_unknown_incident_is_404(clock):
 
 
 def test_preview_escapes_html(clock):
-    staff = UserFactory(username="duty-engineer")
+    staff = ResponderFactory(username="duty-engineer")
     incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
 
     preview = client_for(staff).post(
@@ -183,7 +183,7 @@ def test_preview_escapes_html(clock):
 
 
 def test_draft_without_template_needs_fields(clock):
-    staff = UserFactory(username="duty-engineer")
+    staff = ResponderFactory(username="duty-engineer")
     incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
 
     response = client_for(staff).post(
@@ -208,7 +208,7 @@ def test_draft_without_template_needs_fields(clock):
     ids=["roles", "communication", "remediation-task"],
 )
 def test_misspelled_field_is_400(clock, route, method, data):
-    staff = UserFactory(username="duty-engineer")
+    staff = ResponderFactory(username="duty-engineer")
     incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
     entries = incident.timeline.count()
 
@@ -225,7 +225,7 @@ def test_misspelled_field_is_400(clock, route, method, data):
 
 
 def test_finished_task_keeps_status_and_is_not_filed(clock):
-    staff = UserFactory(username="duty-engineer")
+    staff = ResponderFactory(username="duty-engineer")
     incident = alert_ingest(journey.ZENDESK_ESCALATION).incident
 
     response = client_for(staff).post(
