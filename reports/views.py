@@ -1,4 +1,5 @@
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import permission_required
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
@@ -19,8 +20,13 @@ def pdf_attachment(export: ReportExport) -> FileResponse:
     )
 
 
+# The API's report route requires the same permission (incidents.api.permissions).
+REPORT_PERMISSION = "reports.view_reportexport"
+
+
 @require_GET
 @staff_member_required
+@permission_required(REPORT_PERMISSION, raise_exception=True)
 def incident_pdf(request: HttpRequest, key: str) -> FileResponse:
     """Export a new report of one incident and download it.
 
@@ -35,6 +41,7 @@ def incident_pdf(request: HttpRequest, key: str) -> FileResponse:
 
 @require_GET
 @staff_member_required
+@permission_required(REPORT_PERMISSION, raise_exception=True)
 def export_pdf(request: HttpRequest, pk: int) -> FileResponse:
     """Download a report exported earlier, as it was stored."""
     export = get_object_or_404(

@@ -57,7 +57,7 @@ def _format_duration(duration: timedelta | None) -> str:
 
 
 def _transition_action(target: str, label: str):
-    @admin.action(description=f"Move selected incidents to {label.lower()}")
+    @admin.action(description=f"Move selected incidents to {label.lower()}", permissions=["change"])
     def transition(modeladmin, request, queryset):
         modeladmin.transition_selected(request, queryset, target)
 
@@ -103,7 +103,10 @@ class IncidentAdmin(AuditHistoryAdmin, LargeTableAdmin):
         return incidents_visible_to(request.user).prefetch_related(RESPONSE_PREFETCH)
 
     def get_actions(self, request):
-        return {**super().get_actions(request), **runbook_actions()}
+        actions = super().get_actions(request)
+        if self.has_change_permission(request):
+            actions.update(runbook_actions())
+        return actions
 
     def get_inlines(self, request, obj):
         if obj is None:

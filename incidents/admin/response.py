@@ -106,6 +106,8 @@ def service_action(service, *, argument: str, done: tuple[str, str], description
             modeladmin.message_user(request, f"{count} {text}.", messages.SUCCESS)
 
     action.short_description = description
+    # Each service changes the row, so a user who may only view it gets no such action.
+    action.allowed_permissions = ("change",)
     return action
 
 

@@ -3,10 +3,8 @@
 REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"] applies `ModelPermissions` to every API
 view. Which incidents a user sees is decided afterwards by `incidents_visible_to`.
 
-NOTE: the admin's changelist actions (status transitions, runbook starts, approving and
-sending updates, holding and publishing retrospectives) set no `allowed_permissions`,
-so the admin runs them for a user with only `view_<model>`. The API requires
-`change_<model>` for each of them.
+Status changes, runbook starts, approving and sending updates, and holding and
+publishing retrospectives need `change_<model>` here, as their admin actions do.
 """
 
 from typing import TYPE_CHECKING

@@ -228,3 +228,19 @@ def test_admin_exports_are_read_only(client, staff_actor, incident):
     assert change.status_code == 403
     export.refresh_from_db()
     assert export.sha256 != "0" * 64
+
+
+@pytest.mark.parametrize("route", ["incident", "export"])
+def test_admin_download_needs_report_permission(client, staff_actor, incident, route):
+    export = report_export(incident=incident, actor=staff_actor)
+    client.force_login(UserFactory(username="no-reports", permissions=["incidents.view_incident"]))
+    url = {
+        "incident": f"/reports/incidents/{incident.key}.pdf",
+        "export": f"/reports/exports/{export.pk}.pdf",
+    }[route]
+    exports = ReportExport.objects.count()
+
+    response = client.get(url)
+
+    assert response.status_code == 403
+    assert ReportExport.objects.count() == exports
