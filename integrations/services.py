@@ -204,11 +204,16 @@ def pagerduty_incident_acknowledged(
             pagerduty_id=pagerduty_incident_id,
             defaults={"incident": incident, "incident_key": incident_key},
         )
-        if link.acknowledged_at is not None:
+        if link.incident_id is None:
+            # An acknowledgement kept before the incident was known: it counts now.
+            link.incident = incident
+            link.save(update_fields=["incident"])
+        elif link.acknowledged_at is not None:
             return incident
-        link.acknowledged_at = acknowledged_at
-        link.acknowledged_by = acknowledged_by
-        link.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        else:
+            link.acknowledged_at = acknowledged_at
+            link.acknowledged_by = acknowledged_by
+            link.save(update_fields=["acknowledged_at", "acknowledged_by"])
         _record_acknowledgement(incident, link)
     logger.info("PagerDuty incident %s acknowledged %s", pagerduty_incident_id, incident.key)
     return incident

@@ -271,3 +271,25 @@ def test_raising_own_incident_pages(staff_actor):
 
     triggers = OutboxMessage.objects.filter(target=Target.PAGERDUTY, operation="trigger")
     assert triggers.count() == 1
+
+
+def test_kept_acknowledgement_counts_when_key_arrives(staff_actor):
+    # given: an acknowledgement with no incident key, kept because it matched nothing
+    incident = make_incident(actor=staff_actor, severity=Severity.SEV1, detected_at=DETECTED)
+    kept = pagerduty_incident_acknowledged(
+        pagerduty_incident_id="PLATE001", acknowledged_at=ACK_TIME, acknowledged_by="PUSER01"
+    )
+    assert kept is None
+
+    # when: a redelivery names the incident by its key
+    updated = pagerduty_incident_acknowledged(
+        pagerduty_incident_id="PLATE001",
+        acknowledged_at=ACK_TIME + datetime.timedelta(minutes=9),
+        incident_key=incident.key,
+    )
+
+    # then: the kept, earlier acknowledgement counts, once
+    assert updated.acknowledged_at == ACK_TIME
+    assert PagerDutyIncident.objects.get(pagerduty_id="PLATE001").incident == incident
+    entries = incident.timeline.filter(text__startswith="Acknowledged in PagerDuty")
+    assert [entry.text for entry in entries] == ["Acknowledged in PagerDuty by PUSER01"]
