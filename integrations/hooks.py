@@ -16,8 +16,10 @@ from integrations.outbox import outbox_write
 # war room would post about posting.
 NOT_POSTED_KINDS = frozenset({TimelineKind.NOTIFICATION})
 ALERT_STATES = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}
-# The actor of the changes a PagerDuty webhook makes (integrations.services.PAGERDUTY).
-PAGERDUTY_ACTOR = "pagerduty"
+# The only entries that can trigger, acknowledge or resolve the PagerDuty alert.
+PAGERDUTY_EVENT_KINDS = frozenset(
+    {TimelineKind.CREATED, TimelineKind.SEVERITY, TimelineKind.STATUS}
+)
 
 
 def timeline_entry_recorded(*, entry: TimelineEntry) -> None:
@@ -52,7 +54,8 @@ def pagerduty_alert_state(incident: Incident) -> tuple[str | None, int]:
 def _pagerduty_action(incident: Incident, entry: TimelineEntry, state: str | None) -> str | None:
     pages = incident.severity in settings.PAGERDUTY_TRIGGER_SEVERITIES
     alert_open = state in ("triggered", "acknowledged")
-    if entry.kind == TimelineKind.CREATED and entry.actor_integration == PAGERDUTY_ACTOR:
+    # Integrations act under their target's name, as the outbox does.
+    if entry.kind == TimelineKind.CREATED and entry.actor_integration == Target.PAGERDUTY:
         # Opened from a PagerDuty incident, so on-call is already paged. A trigger of our
         # own would page them again, for a second alert that nobody acknowledges.
         return None
@@ -79,6 +82,9 @@ def _pagerduty_action(incident: Incident, entry: TimelineEntry, state: str | Non
 
 
 def _queue_pagerduty_event(incident: Incident, entry: TimelineEntry) -> None:
+    if entry.kind not in PAGERDUTY_EVENT_KINDS:
+        # Notes, alerts and clock entries are the most frequent: they skip the queries.
+        return
     state, triggers = pagerduty_alert_state(incident)
     action = _pagerduty_action(incident, entry, state)
     if action is None:

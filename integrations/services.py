@@ -17,7 +17,6 @@ from incidents.actors import Actor
 from incidents.audit import acting_as
 from incidents.choices import AlertSignal, AlertSource, Status, TimelineKind
 from incidents.models import (
-    Audience,
     Communication,
     CommunicationStatus,
     Incident,
@@ -49,8 +48,8 @@ __all__ = [
     "remediation_task_file",
 ]
 
-PAGERDUTY = Actor.for_integration("pagerduty")
-JIRA = Actor.for_integration("jira")
+PAGERDUTY = Actor.for_integration(Target.PAGERDUTY)
+JIRA = Actor.for_integration(Target.JIRA)
 
 # Jira's statusCategory keys, the same in every workflow and language.
 JIRA_STATUS_CATEGORIES = {
@@ -107,7 +106,7 @@ def communication_post(*, communication: Communication, actor: Actor) -> OutboxM
             }
         )
     incident = communication.incident
-    if incident.private or communication.audience != Audience.CUSTOMERS:
+    if not communication.is_posted_publicly:
         logger.info(
             "Communication %s of %s not posted to %s (private=%s, audience=%s)",
             communication.pk,

@@ -98,3 +98,8 @@ class Communication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_audience_display()}: {self.subject}"
+
+    @property
+    def is_posted_publicly(self) -> bool:
+        """Whether sending it posts to the public status channel: customers, not private."""
+        return self.audience == Audience.CUSTOMERS and not self.incident.private

@@ -20,7 +20,6 @@ from incidents.audit import acting_as
 from incidents.choices import TimelineKind
 from incidents.communications import render_communication, text_to_html
 from incidents.models import (
-    Audience,
     Communication,
     CommunicationStatus,
     CommunicationTemplate,
@@ -180,10 +179,7 @@ def _check_someone_receives(communication: Communication) -> None:
     """
     if settings.COMMUNICATION_RECIPIENTS.get(communication.audience):
         return
-    posted_publicly = (
-        communication.audience == Audience.CUSTOMERS and not communication.incident.private
-    )
-    if posted_publicly:
+    if communication.is_posted_publicly:
         return
     setting = f"COMMUNICATION_RECIPIENTS_{communication.audience.upper()}"
     raise ValidationError(
