@@ -24,8 +24,8 @@ def page_security_lead(*, incident: Incident, actor: Actor, reason: str) -> Time
     """Page the security lead through PagerDuty and record why on the timeline.
 
     The page is an outbox message, written in the caller's transaction, and a second
-    call for the same incident sends no second page. The timeline says the page was
-    queued: the message shows whether it was delivered, or, with no PagerDuty
+    call for the same incident sends no second page. The timeline entry records that the
+    page was queued. The message shows whether it was delivered or, with no PagerDuty
     credentials, only recorded.
     """
     from integrations.services import page_security_lead as pagerduty_page_security_lead

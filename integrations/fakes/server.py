@@ -25,10 +25,13 @@ LOOPBACK = "127.0.0.1"
 class Fault:
     """A failure the fake returns instead of, or after, handling a request.
 
-    kind is one of: "429" (with Retry-After), "500", "400", "timeout" (no response for
-    `seconds`), "malformed" (HTTP 200 with a body that is not JSON), "ok_false"
-    (Slack's HTTP 200 with "ok": false), "lost" (handled, then HTTP 500, as when a
-    response is lost after the effect), or "hold" (wait until released, then handle).
+    kind is one of these:
+    - "429", with Retry-After; "500"; "400";
+    - "timeout": no response for `seconds`;
+    - "malformed": HTTP 200 with a body that is not JSON;
+    - "ok_false": Slack's HTTP 200 with "ok": false;
+    - "lost": handled, then HTTP 500, as when a response is lost after the effect;
+    - "hold": wait until released, then handle.
     """
 
     kind: str

@@ -230,9 +230,10 @@ def optional(
     kind: type | tuple[type, ...] | None = None,
     at: str = "",
 ) -> Any:
-    """The value at a dotted path, or ``default``; a 400 naming the path if it is not ``kind``.
+    """Return the value at a dotted path, or ``default`` when it is absent or null.
 
-    ``at`` is the path of ``data`` itself in the delivery, used only to name the field.
+    A value that is not of ``kind`` raises a 400 naming its path. ``at`` is the path of
+    ``data`` itself in the delivery, used only to name the field.
     """
     value: Any = data
     for part in path.split("."):

@@ -1,7 +1,7 @@
 """Jira Cloud webhooks: the status of the issues filed for remediation tasks.
 
 Verified with ``X-Hub-Signature: sha256=<hex HMAC-SHA256(secret, body)>``, the form Jira
-sends when the webhook has a secret (JIRA_WEBHOOK_SECRET). An ``jira:issue_created`` or
+sends when the webhook has a secret (JIRA_WEBHOOK_SECRET). A ``jira:issue_created`` or
 ``jira:issue_updated`` event moves the issue's remediation task by the status category
 key (new, indeterminate, done), never by the status name, which each workflow and
 language names differently. Changes made by Incident Desk's own Jira account are

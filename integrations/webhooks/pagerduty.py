@@ -95,8 +95,8 @@ class PagerDutyReceiver(Receiver):
 
     def verify(self) -> None:
         secrets = _secrets()
-        given = [value.strip() for value in self.header(SIGNATURE_HEADER).split(",")]
-        signatures = [value for value in given if value.startswith("v1=")]
+        received = [value.strip() for value in self.header(SIGNATURE_HEADER).split(",")]
+        signatures = [value for value in received if value.startswith("v1=")]
         if not signatures:
             raise WebhookError(
                 401, SIGNATURE_HEADER, f"{SIGNATURE_HEADER} has no v1=<hex> signature."

@@ -1,4 +1,4 @@
-"""API requests that once failed with a 500: each now gets a 4xx that says what is wrong."""
+"""API requests that once failed with a 500: each now gets a 4xx naming what is wrong."""
 
 import base64
 from urllib.parse import urlencode
